@@ -1,0 +1,17 @@
+//! enlace-core: the offline-first heart of enlace.
+//!
+//! Layout, bottom up:
+//! - [`ids`]: document, peer, storage and entity ids.
+//! - [`model`]: the typed CRDT documents (client visits, storechecks, meeting notes, action
+//!   items) mapped onto automerge with autosurgeon, with the merge rules of the domain.
+//! - [`store`]: the embedded SQLite store that keeps those documents durably on a device.
+//! - [`wire`]: the automerge-repo wire protocol and its CBOR codec.
+//! - [`sync`]: the sans-IO sync engine.
+
+pub mod ids;
+pub mod model;
+pub mod store;
+pub mod sync;
+pub mod wire;
+
+pub use ids::{DocumentId, EntityId, IdError, PeerId, StorageId};

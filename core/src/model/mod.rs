@@ -1,0 +1,147 @@
+//! The typed documents of the field: client visits, storechecks, meeting notes and action items.
+//!
+//! Each is one automerge document mapped with autosurgeon. Every document's root holds `kind`,
+//! `schema_version` and (where it has one) `account_id`, so a store or a server can classify a
+//! document from its content alone, without knowing its Rust type.
+
+use automerge::ReadDoc;
+use autosurgeon::{Hydrate, Reconcile};
+
+use crate::ids::DocumentId;
+
+/// The kinds of documents enlace keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DocumentKind {
+    /// A visit, lunch, presentation or call with a client.
+    ClientVisit,
+    /// An audit of a store's shelf for one client account.
+    Storecheck,
+    /// Notes of a meeting plus the agency's contact report.
+    MeetingNote,
+    /// One follow-up task with one owner.
+    ActionItem,
+}
+
+impl DocumentKind {
+    /// Every kind, in a fixed order.
+    pub const ALL: [DocumentKind; 4] = [
+        DocumentKind::ClientVisit,
+        DocumentKind::Storecheck,
+        DocumentKind::MeetingNote,
+        DocumentKind::ActionItem,
+    ];
+
+    /// The value stored in a document's root `kind` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentKind::ClientVisit => "client_visit",
+            DocumentKind::Storecheck => "storecheck",
+            DocumentKind::MeetingNote => "meeting_note",
+            DocumentKind::ActionItem => "action_item",
+        }
+    }
+
+    /// Parses the root `kind` field.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for DocumentKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the store indexes about a document so listings and queries never load the CRDT.
+/// Derived from the document on every write, in the same transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing {
+    /// The document's kind.
+    pub kind: DocumentKind,
+    /// The client account it belongs to, if any.
+    pub account_id: Option<String>,
+    /// The lifecycle status, as its snake_case name (`"submitted"`).
+    pub status: String,
+    /// The date that places the document in time (planned start, check-in, meeting start, due
+    /// date, or creation), as milliseconds since the Unix epoch in UTC.
+    pub date_ms: i64,
+    /// A short human title for lists.
+    pub title: String,
+    /// The soft-delete flag.
+    pub deleted: bool,
+}
+
+/// A typed document kind that the store can create, hydrate, update and index.
+pub trait Document: Hydrate + Reconcile + Clone + std::fmt::Debug {
+    /// Which kind this type is; written to the root `kind` field.
+    const KIND: DocumentKind;
+    /// The schema version this code writes; older documents are migrated on load.
+    const SCHEMA_VERSION: u64;
+
+    /// The document's id.
+    fn id(&self) -> DocumentId;
+
+    /// The fields the store indexes.
+    fn listing(&self) -> Listing;
+
+    /// Checks the value before it is written: every rule a user can break (negative facings,
+    /// unknown currency, a status jump the lifecycle forbids) is a typed error, not a panic.
+    fn validate(&self) -> Result<(), ModelError>;
+
+    /// Checks a transition from `before` (the stored value) to `self` (the edited value) that a
+    /// single-value check cannot see: ONCE fields changed, a status moved backwards.
+    fn validate_transition(&self, before: &Self) -> Result<(), ModelError>;
+
+    /// Sets the soft-delete flag.
+    fn set_deleted(&mut self, deleted: bool);
+}
+
+/// Errors of the model layer.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// A field holds a value the domain forbids.
+    #[error("invalid value for {field}: {reason}")]
+    InvalidValue {
+        /// The field, as a dotted path (`lines.<id>.facings`).
+        field: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// The document is of another kind than the one asked for.
+    #[error("wrong kind: expected {expected}, found {found}")]
+    WrongKind {
+        /// The kind the caller asked for.
+        expected: DocumentKind,
+        /// The kind stored in the document.
+        found: String,
+    },
+    /// The document was written by a newer schema than this code knows.
+    #[error("schema version {found} is newer than supported {supported}")]
+    SchemaTooNew {
+        /// The version in the document.
+        found: u64,
+        /// The newest version this code understands.
+        supported: u64,
+    },
+    /// The document's content does not map onto the typed model.
+    #[error("document does not match the model")]
+    Hydrate(#[from] autosurgeon::HydrateError),
+    /// Writing the typed value into the document failed.
+    #[error("could not write the document")]
+    Reconcile(#[from] autosurgeon::ReconcileError),
+    /// The underlying automerge operation failed.
+    #[error("automerge error")]
+    Automerge(#[from] automerge::AutomergeError),
+}
+
+/// Reads the root `kind` of any document, typed or not.
+pub fn read_kind<R: ReadDoc>(doc: &R) -> Option<DocumentKind> {
+    match doc.get(automerge::ROOT, "kind").ok()?? {
+        (automerge::Value::Scalar(s), _) => match s.as_ref() {
+            automerge::ScalarValue::Str(s) => DocumentKind::parse(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}

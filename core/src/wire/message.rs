@@ -1,0 +1,153 @@
+//! The messages of the automerge-repo websocket protocol "1", as Rust values.
+
+use crate::ids::{DocumentId, PeerId, StorageId};
+
+/// The only protocol version automerge-repo 2.x speaks.
+pub const PROTOCOL_V1: &str = "1";
+
+/// What a peer says about itself in `join` and `peer`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PeerMetadata {
+    /// The peer's persistent storage, if it has one; sync states are kept per storage id.
+    pub storage_id: Option<StorageId>,
+    /// An ephemeral peer keeps nothing, so its sync state is not persisted.
+    pub is_ephemeral: bool,
+}
+
+/// One storage's heads of a document, as gossiped by `remote-heads-changed`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteHeads {
+    /// Whose heads these are.
+    pub storage_id: StorageId,
+    /// The heads, as the bs58check strings the JS client sends.
+    pub heads: Vec<String>,
+    /// When the storage had them, in milliseconds since the epoch (informational).
+    pub timestamp: u64,
+}
+
+/// One message of the protocol: one binary websocket frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// Client -> server: the opening of the handshake.
+    Join {
+        /// The client's self-chosen peer id.
+        sender_id: PeerId,
+        /// Its storage and whether it is ephemeral.
+        peer_metadata: PeerMetadata,
+        /// Offered versions; `None` when the key is absent (taken as `["1"]`).
+        supported_protocol_versions: Option<Vec<String>>,
+    },
+    /// Server -> client: the handshake's answer.
+    Peer {
+        /// The server's peer id.
+        sender_id: PeerId,
+        /// The client it answers.
+        target_id: PeerId,
+        /// The server's storage.
+        peer_metadata: PeerMetadata,
+        /// Always [`PROTOCOL_V1`].
+        selected_protocol_version: String,
+    },
+    /// One automerge sync message about one document.
+    Sync {
+        /// Who sends it.
+        sender_id: PeerId,
+        /// Who it is for.
+        target_id: PeerId,
+        /// Which document.
+        document_id: DocumentId,
+        /// An encoded `automerge::sync::Message`.
+        data: Vec<u8>,
+    },
+    /// Like `sync`, from a peer that has no copy of the document yet.
+    Request {
+        /// Who sends it.
+        sender_id: PeerId,
+        /// Who it is for.
+        target_id: PeerId,
+        /// Which document.
+        document_id: DocumentId,
+        /// An encoded `automerge::sync::Message`.
+        data: Vec<u8>,
+    },
+    /// Nobody reachable has the document (or the peer may not see it: the answer is the same).
+    DocUnavailable {
+        /// Who sends it.
+        sender_id: PeerId,
+        /// Who it is for.
+        target_id: PeerId,
+        /// Which document.
+        document_id: DocumentId,
+    },
+    /// Presence and cursors: relayed to the document's other peers, never stored.
+    Ephemeral {
+        /// The original sender (kept when relayed).
+        sender_id: PeerId,
+        /// Who it is for.
+        target_id: PeerId,
+        /// Which document.
+        document_id: DocumentId,
+        /// The application's CBOR payload, opaque here.
+        data: Vec<u8>,
+        /// Per-session counter, for de-duplication.
+        count: u64,
+        /// The sender's session, for de-duplication.
+        session_id: String,
+    },
+    /// Subscribe to or unsubscribe from heads gossip about storages.
+    RemoteSubscriptionChange {
+        /// Who sends it.
+        sender_id: PeerId,
+        /// Who it is for.
+        target_id: PeerId,
+        /// Storages to start hearing about.
+        add: Vec<StorageId>,
+        /// Storages to stop hearing about.
+        remove: Vec<StorageId>,
+    },
+    /// Heads gossip: some storages' heads of a document changed.
+    RemoteHeadsChanged {
+        /// Who sends it.
+        sender_id: PeerId,
+        /// Who it is for.
+        target_id: PeerId,
+        /// Which document.
+        document_id: DocumentId,
+        /// The new heads per storage.
+        new_heads: Vec<RemoteHeads>,
+    },
+    /// Server -> client: a fatal protocol error; the socket closes after it.
+    Error {
+        /// Human-readable reason.
+        message: String,
+    },
+}
+
+impl Message {
+    /// The wire name of the message type (`"sync"`, `"doc-unavailable"`, ...).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Message::Join { .. } => "join",
+            Message::Peer { .. } => "peer",
+            Message::Sync { .. } => "sync",
+            Message::Request { .. } => "request",
+            Message::DocUnavailable { .. } => "doc-unavailable",
+            Message::Ephemeral { .. } => "ephemeral",
+            Message::RemoteSubscriptionChange { .. } => "remote-subscription-change",
+            Message::RemoteHeadsChanged { .. } => "remote-heads-changed",
+            Message::Error { .. } => "error",
+        }
+    }
+
+    /// The document a message is about, if it is about one.
+    pub fn document_id(&self) -> Option<DocumentId> {
+        match self {
+            Message::Sync { document_id, .. }
+            | Message::Request { document_id, .. }
+            | Message::DocUnavailable { document_id, .. }
+            | Message::Ephemeral { document_id, .. }
+            | Message::RemoteHeadsChanged { document_id, .. } => Some(*document_id),
+            _ => None,
+        }
+    }
+}

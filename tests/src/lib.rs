@@ -1,0 +1,1 @@
+//! Shared helpers for enlace's end-to-end tests.
