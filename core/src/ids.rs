@@ -119,6 +119,13 @@ macro_rules! name_id {
         pub struct $name(String);
 
         impl $name {
+            /// An id from a literal the caller knows is valid (non-empty, short, printable);
+            /// for fixed names in code, never for input.
+            pub fn from_static_unchecked(s: &'static str) -> Self {
+                debug_assert!(check_name(s, $what).is_ok());
+                Self(s.to_owned())
+            }
+
             /// The id as a string slice.
             pub fn as_str(&self) -> &str {
                 &self.0

@@ -1,1 +1,34 @@
 //! The sans-IO sync engine.
+//!
+//! [`Engine::handle`] takes an [`Event`] (a connection opened, a message arrived, storage
+//! answered, time passed) at a [`Timestamp`] the driver supplies, and returns [`Effect`]s (send
+//! this, persist that, load this document) for the driver to carry out. No tokio, no sockets, no
+//! clock: the server and the device client are thin shells around it, and tests run many peers
+//! in one thread (see [`sim`]).
+//!
+//! Guarantees:
+//! - **Persist before acknowledge.** Changes received from a peer are handed to storage with
+//!   [`Effect::Persist`]; no sync message about that document leaves until the matching
+//!   [`Event::Persisted`] reports them durable, so "the server's heads contain my change" means
+//!   "it is on the server's disk".
+//! - **Forbidden looks like missing.** A peer the [`AccessPolicy`] denies gets exactly the
+//!   `doc-unavailable` a missing document gets; a read-only peer's changes are never applied.
+//! - **Roles.** A [`Role::Server`] never pushes a document a peer has not asked about and
+//!   forwards every later change to every peer syncing it; a [`Role::Device`] announces the
+//!   documents it is subscribed to on every connection.
+//! - **Bounded memory.** Documents load on demand and unload when idle (sync states of the
+//!   peers stay); per-connection document counts and per-document queues are bounded.
+
+mod access;
+mod config;
+mod document;
+mod engine;
+mod events;
+pub mod sim;
+mod types;
+
+pub use access::{Access, AccessPolicy, AllowAll};
+pub use config::EngineConfig;
+pub use engine::Engine;
+pub use events::{Effect, Event, LoadedDocument, StorageFailure};
+pub use types::{CloseReason, ConnectionId, Direction, PersistTicket, Role, Timestamp};

@@ -1,0 +1,47 @@
+//! Access decisions: the engine asks, the embedding application (the server) answers.
+
+use crate::ids::{DocumentId, PeerId};
+use crate::sync::ConnectionId;
+
+/// What a connection may do with one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Read and write.
+    ReadWrite,
+    /// Receive the document; its own changes are not applied anywhere.
+    ReadOnly,
+    /// Nothing; answered exactly like a missing document (`doc-unavailable`), so ids cannot be
+    /// probed.
+    Denied,
+}
+
+impl Access {
+    /// Whether the peer may receive the document.
+    pub fn can_read(self) -> bool {
+        !matches!(self, Access::Denied)
+    }
+}
+
+/// Decides access per (connection, document). Called synchronously by the engine, so it must be
+/// cheap and must not do IO: a server keeps its registry and memberships in memory and updates
+/// them from outside, then tells the engine with `Event::AccessChanged`.
+pub trait AccessPolicy: Send {
+    /// May this connection join under this peer id at all?
+    fn admit(&self, _conn: ConnectionId, _peer: &PeerId) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// What this connection may do with this document.
+    fn decide(&self, conn: ConnectionId, doc: &DocumentId) -> Access;
+}
+
+/// Everyone may read and write everything: for devices (which trust their one server) and for
+/// an explicitly open server.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AllowAll;
+
+impl AccessPolicy for AllowAll {
+    fn decide(&self, _conn: ConnectionId, _doc: &DocumentId) -> Access {
+        Access::ReadWrite
+    }
+}

@@ -1,0 +1,1023 @@
+//! The sans-IO sync engine: events in, effects out, time passed in.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
+use std::time::Duration;
+
+use automerge::sync::{Message as SyncMessage, State as SyncState, SyncDoc};
+use automerge::{Automerge, ChangeHash};
+
+use crate::ids::{DocumentId, PeerId, StorageId};
+use crate::sync::document::{Content, DocState, PeerSync, Pending};
+use crate::sync::{
+    Access, AccessPolicy, CloseReason, ConnectionId, Direction, Effect, EngineConfig, Event,
+    LoadedDocument, PersistTicket, Role, StorageFailure, Timestamp,
+};
+use crate::wire::{Message, PROTOCOL_V1, PeerMetadata};
+
+/// Longest back-off between persist retries after storage failures.
+const MAX_PERSIST_BACKOFF: Duration = Duration::from_secs(30);
+
+/// The remote end of a connection, once the handshake is done.
+#[derive(Debug, Clone)]
+struct Remote {
+    peer_id: PeerId,
+    storage_id: Option<StorageId>,
+    is_ephemeral: bool,
+}
+
+impl Remote {
+    /// The storage under which this peer's sync states are persisted, if any.
+    fn persistent_storage(&self) -> Option<&StorageId> {
+        if self.is_ephemeral {
+            None
+        } else {
+            self.storage_id.as_ref()
+        }
+    }
+}
+
+/// Where a connection is in the handshake.
+#[derive(Debug)]
+enum Phase {
+    /// Incoming: waiting for `join`; everything else is ignored.
+    AwaitingJoin,
+    /// Outgoing: `join` sent, waiting for `peer`.
+    AwaitingPeer,
+    /// Handshake done.
+    Ready(Remote),
+}
+
+#[derive(Debug)]
+struct Conn {
+    phase: Phase,
+    /// Documents this connection syncs (bounded by the config).
+    docs: BTreeSet<DocumentId>,
+}
+
+impl Conn {
+    fn remote(&self) -> Option<&Remote> {
+        match &self.phase {
+            Phase::Ready(remote) => Some(remote),
+            _ => None,
+        }
+    }
+}
+
+/// The multi-document, multi-connection sync engine. See the [module docs](crate::sync).
+pub struct Engine {
+    config: EngineConfig,
+    policy: Box<dyn AccessPolicy>,
+    conns: BTreeMap<ConnectionId, Conn>,
+    docs: BTreeMap<DocumentId, DocState>,
+    /// Documents to keep in sync with every server (device role).
+    subscriptions: BTreeSet<DocumentId>,
+    timers: BinaryHeap<Reverse<(Timestamp, DocumentId)>>,
+    next_sweep: Option<Timestamp>,
+    load_queue: VecDeque<DocumentId>,
+    loads_in_flight: usize,
+    next_ticket: u64,
+    ephemeral_count: u64,
+    effects: Vec<Effect>,
+    now: Timestamp,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("peer_id", &self.config.peer_id)
+            .field("role", &self.config.role)
+            .field("connections", &self.conns.len())
+            .field("documents", &self.docs.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// A new engine with no connections and no documents in memory.
+    pub fn new(config: EngineConfig, policy: Box<dyn AccessPolicy>) -> Self {
+        Engine {
+            config,
+            policy,
+            conns: BTreeMap::new(),
+            docs: BTreeMap::new(),
+            subscriptions: BTreeSet::new(),
+            timers: BinaryHeap::new(),
+            next_sweep: None,
+            load_queue: VecDeque::new(),
+            loads_in_flight: 0,
+            next_ticket: 0,
+            ephemeral_count: 0,
+            effects: Vec::new(),
+            now: Timestamp::default(),
+        }
+    }
+
+    /// The configuration the engine runs with.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// Handles one event at time `now` and returns what the driver must do, in order.
+    pub fn handle(&mut self, now: Timestamp, event: Event) -> Vec<Effect> {
+        self.now = now.max(self.now);
+        if self.next_sweep.is_none() {
+            self.next_sweep = Some(self.now + self.config.sweep_interval);
+        }
+        match event {
+            Event::ConnectionOpened { conn, direction } => self.on_open(conn, direction),
+            Event::ConnectionClosed { conn } => self.on_close(conn),
+            Event::MessageReceived { conn, message } => self.on_message(conn, message),
+            Event::Loaded { doc, result } => self.on_loaded(doc, result),
+            Event::Persisted {
+                doc,
+                ticket,
+                result,
+            } => self.on_persisted(doc, ticket, result),
+            Event::LocalChange { doc, changes } => self.on_local_change(doc, changes),
+            Event::Subscribe { doc } => self.on_subscribe(doc),
+            Event::Unsubscribe { doc } => {
+                self.subscriptions.remove(&doc);
+            }
+            Event::SendEphemeral { doc, data } => self.on_send_ephemeral(doc, data),
+            Event::AccessChanged { conn } => self.on_access_changed(conn),
+            Event::Tick => {}
+        }
+        self.run_due();
+        std::mem::take(&mut self.effects)
+    }
+
+    /// When the engine next needs a [`Event::Tick`], if ever.
+    pub fn poll_timeout(&self) -> Option<Timestamp> {
+        let timer = self.timers.peek().map(|Reverse((at, _))| *at);
+        match (timer, self.next_sweep) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Number of documents whose content is in memory.
+    pub fn loaded_documents(&self) -> usize {
+        self.docs
+            .values()
+            .filter(|d| matches!(d.content, Content::Ready(_)))
+            .count()
+    }
+
+    /// Number of connections, in any phase.
+    pub fn connection_count(&self) -> usize {
+        self.conns.len()
+    }
+
+    /// The heads of a document, if it is in memory.
+    pub fn document_heads(&self, doc: &DocumentId) -> Option<Vec<ChangeHash>> {
+        self.docs.get(doc)?.ready().map(Automerge::get_heads)
+    }
+
+    /// The heads a connection last told us it has for a document, if it has.
+    pub fn peer_heads(&self, doc: &DocumentId, conn: ConnectionId) -> Option<Vec<ChangeHash>> {
+        self.docs
+            .get(doc)?
+            .peers
+            .get(&conn)?
+            .state
+            .their_heads
+            .clone()
+    }
+
+    /// Whether the engine has nothing in progress: no load, persist or flush outstanding. Idle
+    /// sweeps do not count.
+    pub fn is_idle(&self) -> bool {
+        self.loads_in_flight == 0
+            && self.docs.values().all(|d| {
+                d.timer.is_none()
+                    && d.persisting.is_none()
+                    && !matches!(d.content, Content::Loading { .. })
+            })
+    }
+
+    /// The documents this engine keeps in sync (device role).
+    pub fn subscriptions(&self) -> impl Iterator<Item = &DocumentId> {
+        self.subscriptions.iter()
+    }
+
+    // ----- connections -------------------------------------------------------------------
+
+    fn on_open(&mut self, conn: ConnectionId, direction: Direction) {
+        let phase = match direction {
+            Direction::Incoming => Phase::AwaitingJoin,
+            Direction::Outgoing => {
+                self.send(
+                    conn,
+                    Message::Join {
+                        sender_id: self.config.peer_id.clone(),
+                        peer_metadata: self.our_metadata(),
+                        supported_protocol_versions: Some(vec![PROTOCOL_V1.to_owned()]),
+                    },
+                );
+                Phase::AwaitingPeer
+            }
+        };
+        self.conns.insert(
+            conn,
+            Conn {
+                phase,
+                docs: BTreeSet::new(),
+            },
+        );
+    }
+
+    fn on_close(&mut self, conn: ConnectionId) {
+        let Some(c) = self.conns.remove(&conn) else {
+            return;
+        };
+        let storage = c.remote().and_then(Remote::persistent_storage).cloned();
+        for doc_id in c.docs {
+            let Some(doc) = self.docs.get_mut(&doc_id) else {
+                continue;
+            };
+            doc.waiters.remove(&conn);
+            if let Some(mut peer) = doc.peers.remove(&conn) {
+                if let Some(storage) = &storage {
+                    save_sync_state(&mut self.effects, doc_id, storage, &mut peer);
+                }
+            }
+        }
+    }
+
+    fn our_metadata(&self) -> PeerMetadata {
+        PeerMetadata {
+            storage_id: self.config.storage_id.clone(),
+            is_ephemeral: self.config.storage_id.is_none(),
+        }
+    }
+
+    fn close(&mut self, conn: ConnectionId, reason: CloseReason) {
+        tracing::debug!(%conn, ?reason, "closing connection");
+        self.effects.push(Effect::Close { conn, reason });
+        self.on_close(conn);
+    }
+
+    fn send(&mut self, conn: ConnectionId, message: Message) {
+        self.effects.push(Effect::Send { conn, message });
+    }
+
+    fn on_message(&mut self, conn: ConnectionId, message: Message) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        match (&c.phase, message) {
+            (
+                Phase::AwaitingJoin,
+                Message::Join {
+                    sender_id,
+                    peer_metadata,
+                    supported_protocol_versions,
+                },
+            ) => {
+                let speaks_v1 = supported_protocol_versions
+                    .as_ref()
+                    .is_none_or(|versions| versions.iter().any(|v| v == PROTOCOL_V1));
+                if !speaks_v1 {
+                    self.send(
+                        conn,
+                        Message::Error {
+                            message: "unsupported protocol version".to_owned(),
+                        },
+                    );
+                    self.close(conn, CloseReason::UnsupportedProtocol);
+                    return;
+                }
+                if let Err(why) = self.policy.admit(conn, &sender_id) {
+                    self.send(
+                        conn,
+                        Message::Error {
+                            message: why.clone(),
+                        },
+                    );
+                    self.close(conn, CloseReason::Refused(why));
+                    return;
+                }
+                c.phase = Phase::Ready(Remote {
+                    peer_id: sender_id.clone(),
+                    storage_id: peer_metadata.storage_id,
+                    is_ephemeral: peer_metadata.is_ephemeral,
+                });
+                self.send(
+                    conn,
+                    Message::Peer {
+                        sender_id: self.config.peer_id.clone(),
+                        target_id: sender_id,
+                        peer_metadata: self.our_metadata(),
+                        selected_protocol_version: PROTOCOL_V1.to_owned(),
+                    },
+                );
+            }
+            (
+                Phase::AwaitingPeer,
+                Message::Peer {
+                    sender_id,
+                    peer_metadata,
+                    ..
+                },
+            ) => {
+                c.phase = Phase::Ready(Remote {
+                    peer_id: sender_id,
+                    storage_id: peer_metadata.storage_id,
+                    is_ephemeral: peer_metadata.is_ephemeral,
+                });
+                let subscribed: Vec<DocumentId> = self.subscriptions.iter().copied().collect();
+                for doc in subscribed {
+                    self.announce(conn, doc);
+                }
+            }
+            // Anything before the handshake completes is ignored, as the reference does.
+            (Phase::AwaitingJoin | Phase::AwaitingPeer, _) => {}
+            (
+                Phase::Ready(_),
+                Message::Sync {
+                    document_id, data, ..
+                },
+            ) => self.on_sync(conn, document_id, data, false),
+            (
+                Phase::Ready(_),
+                Message::Request {
+                    document_id, data, ..
+                },
+            ) => self.on_sync(conn, document_id, data, true),
+            (Phase::Ready(_), Message::DocUnavailable { document_id, .. }) => {
+                self.on_unavailable(conn, document_id)
+            }
+            (
+                Phase::Ready(_),
+                Message::Ephemeral {
+                    sender_id,
+                    document_id,
+                    data,
+                    count,
+                    session_id,
+                    ..
+                },
+            ) => self.on_ephemeral(conn, sender_id, document_id, data, count, session_id),
+            // Heads gossip is optional in the protocol (off by default in the JS client) and
+            // catch-up covers what it is for; a repeated handshake or an error report changes
+            // nothing here.
+            (
+                Phase::Ready(_),
+                Message::RemoteSubscriptionChange { .. }
+                | Message::RemoteHeadsChanged { .. }
+                | Message::Join { .. }
+                | Message::Peer { .. }
+                | Message::Error { .. },
+            ) => {}
+        }
+    }
+
+    fn remote(&self, conn: ConnectionId) -> Option<&Remote> {
+        self.conns.get(&conn)?.remote()
+    }
+
+    /// Records that `conn` syncs `doc`; false (and the connection closed) over the bound.
+    fn track(&mut self, conn: ConnectionId, doc: DocumentId) -> bool {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return false;
+        };
+        if c.docs.contains(&doc) {
+            return true;
+        }
+        if c.docs.len() >= self.config.max_documents_per_connection {
+            self.close(conn, CloseReason::TooManyDocuments);
+            return false;
+        }
+        c.docs.insert(doc);
+        true
+    }
+
+    // ----- documents ---------------------------------------------------------------------
+
+    fn doc_entry(&mut self, doc: DocumentId) -> &mut DocState {
+        let now = self.now;
+        let state = self.docs.entry(doc).or_insert_with(|| DocState::new(now));
+        state.last_active = now;
+        state
+    }
+
+    /// Queues work for a document that is not in memory, loading it if needed. False if the
+    /// queue is full (the caller decides what to close).
+    fn enqueue(&mut self, doc_id: DocumentId, pending: Pending) -> bool {
+        let max = self.config.max_queued_per_document;
+        let doc = self.doc_entry(doc_id);
+        match &mut doc.content {
+            Content::Loading { queue } => {
+                if queue.len() >= max {
+                    return false;
+                }
+                queue.push_back(pending);
+            }
+            Content::Unloaded => {
+                doc.content = Content::Loading {
+                    queue: VecDeque::from([pending]),
+                };
+                self.request_load(doc_id);
+            }
+            Content::Ready(_) => unreachable_ready(),
+        }
+        true
+    }
+
+    fn request_load(&mut self, doc: DocumentId) {
+        if self.loads_in_flight < self.config.max_concurrent_loads {
+            self.loads_in_flight += 1;
+            self.effects.push(Effect::Load { doc });
+        } else {
+            self.load_queue.push_back(doc);
+        }
+    }
+
+    fn on_loaded(&mut self, doc_id: DocumentId, result: Result<LoadedDocument, StorageFailure>) {
+        self.loads_in_flight = self.loads_in_flight.saturating_sub(1);
+        if let Some(next) = self.load_queue.pop_front() {
+            self.loads_in_flight += 1;
+            self.effects.push(Effect::Load { doc: next });
+        }
+        let Some(doc) = self.docs.get_mut(&doc_id) else {
+            return;
+        };
+        let Content::Loading { queue } = &mut doc.content else {
+            return;
+        };
+        let queue = std::mem::take(queue);
+        let loaded = result.and_then(|loaded| {
+            let content = match &loaded.data {
+                Some(bytes) => Automerge::load(bytes)
+                    .map_err(|e| StorageFailure(format!("stored document does not load: {e}")))?,
+                None => Automerge::new(),
+            };
+            Ok((content, loaded.sync_states))
+        });
+        match loaded {
+            Err(failure) => {
+                tracing::error!(doc = %doc_id, error = %failure.0, "loading a document failed");
+                doc.content = Content::Unloaded;
+                let waiting: BTreeSet<ConnectionId> = queue
+                    .iter()
+                    .filter_map(|p| match p {
+                        Pending::Sync { conn, .. } | Pending::Announce { conn } => Some(*conn),
+                        Pending::Local { .. } => None,
+                    })
+                    .collect();
+                for conn in waiting {
+                    self.close(conn, CloseReason::StorageFailure);
+                }
+            }
+            Ok((content, states)) => {
+                doc.durable_heads = content.get_heads();
+                doc.content = Content::Ready(Box::new(content));
+                for (storage, bytes) in states {
+                    match SyncState::decode(&bytes) {
+                        Ok(state) => {
+                            doc.stored_states.insert(storage, state);
+                        }
+                        Err(e) => {
+                            tracing::warn!(doc = %doc_id, %storage, error = %e, "ignoring an undecodable sync state")
+                        }
+                    }
+                }
+                for pending in queue {
+                    match pending {
+                        Pending::Sync {
+                            conn,
+                            data,
+                            is_request,
+                        } => self.apply_sync(conn, doc_id, &data, is_request),
+                        Pending::Local { changes } => self.apply_local(doc_id, &changes),
+                        Pending::Announce { conn } => self.announce(conn, doc_id),
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_sync(&mut self, conn: ConnectionId, doc_id: DocumentId, data: Vec<u8>, is_request: bool) {
+        if !self.policy.decide(conn, &doc_id).can_read() {
+            // Exactly what a missing document gets.
+            self.send_unavailable(conn, doc_id);
+            return;
+        }
+        if !self.track(conn, doc_id) {
+            return;
+        }
+        if self.doc_entry(doc_id).ready().is_some() {
+            self.apply_sync(conn, doc_id, &data, is_request);
+        } else if !self.enqueue(
+            doc_id,
+            Pending::Sync {
+                conn,
+                data,
+                is_request,
+            },
+        ) {
+            self.close(
+                conn,
+                CloseReason::ProtocolViolation("too many messages for a loading document".into()),
+            );
+        }
+    }
+
+    fn send_unavailable(&mut self, conn: ConnectionId, doc: DocumentId) {
+        let Some(remote) = self.remote(conn) else {
+            return;
+        };
+        let target_id = remote.peer_id.clone();
+        self.send(
+            conn,
+            Message::DocUnavailable {
+                sender_id: self.config.peer_id.clone(),
+                target_id,
+                document_id: doc,
+            },
+        );
+    }
+
+    /// Creates the sync state of `conn` for a loaded document, resuming a persisted one.
+    fn ensure_peer(&mut self, conn: ConnectionId, doc_id: DocumentId, access: Access) {
+        let storage = self
+            .remote(conn)
+            .and_then(Remote::persistent_storage)
+            .cloned();
+        let Some(doc) = self.docs.get_mut(&doc_id) else {
+            return;
+        };
+        match doc.peers.get_mut(&conn) {
+            Some(peer) => peer.set_access(access),
+            None => {
+                let state = storage
+                    .and_then(|s| doc.stored_states.get(&s).cloned())
+                    .unwrap_or_default();
+                doc.peers.insert(conn, PeerSync::new(state, access));
+            }
+        }
+    }
+
+    fn apply_sync(
+        &mut self,
+        conn: ConnectionId,
+        doc_id: DocumentId,
+        data: &[u8],
+        is_request: bool,
+    ) {
+        // The connection may have closed while the document loaded.
+        if self.remote(conn).is_none() {
+            return;
+        }
+        // Access may have changed while the document loaded.
+        let access = self.policy.decide(conn, &doc_id);
+        if !access.can_read() {
+            self.send_unavailable(conn, doc_id);
+            return;
+        }
+        let message = match SyncMessage::decode(data) {
+            Ok(m) => m,
+            Err(e) => {
+                self.close(
+                    conn,
+                    CloseReason::ProtocolViolation(format!("undecodable sync message: {e}")),
+                );
+                return;
+            }
+        };
+        let role = self.config.role;
+        let Some(doc) = self.docs.get_mut(&doc_id) else {
+            return;
+        };
+        let Content::Ready(content) = &doc.content else {
+            return;
+        };
+        let missing = content.get_heads().is_empty();
+        if is_request && missing && message.changes.is_empty() {
+            // Nobody has it (yet): say so, and remember to send it if it arrives.
+            doc.peers.remove(&conn);
+            doc.waiters.insert(conn);
+            self.send_unavailable(conn, doc_id);
+            return;
+        }
+        if role == Role::Device && !self.subscriptions.contains(&doc_id) && missing {
+            // A device only takes documents it asked for.
+            return;
+        }
+        self.ensure_peer(conn, doc_id, access);
+        let Some(doc) = self.docs.get_mut(&doc_id) else {
+            return;
+        };
+        let (Content::Ready(content), Some(peer)) = (&mut doc.content, doc.peers.get_mut(&conn))
+        else {
+            return;
+        };
+        let before = content.get_heads();
+        if let Err(e) = content.receive_sync_message(&mut peer.state, message) {
+            doc.peers.remove(&conn);
+            self.close(
+                conn,
+                CloseReason::ProtocolViolation(format!("sync message does not apply: {e}")),
+            );
+            return;
+        }
+        let changed = content.get_heads() != before;
+        if changed && !doc.waiters.is_empty() {
+            // Late arrival: those told "unavailable" get it now, if they may see it.
+            let waiters: Vec<ConnectionId> = std::mem::take(&mut doc.waiters).into_iter().collect();
+            for waiter in waiters {
+                let access = self.policy.decide(waiter, &doc_id);
+                if access.can_read() && self.remote(waiter).is_some() {
+                    self.ensure_peer(waiter, doc_id, access);
+                }
+            }
+        }
+        if changed {
+            self.schedule(doc_id, self.now);
+        } else {
+            self.schedule(doc_id, self.now + self.config.sync_debounce);
+        }
+    }
+
+    fn on_unavailable(&mut self, conn: ConnectionId, doc_id: DocumentId) {
+        let Some(doc) = self.docs.get_mut(&doc_id) else {
+            return;
+        };
+        doc.peers.remove(&conn);
+        if self.config.role == Role::Device && doc.ready().is_none_or(|d| d.get_heads().is_empty())
+        {
+            self.effects
+                .push(Effect::DocumentUnavailable { doc: doc_id });
+        }
+    }
+
+    fn on_local_change(&mut self, doc_id: DocumentId, changes: Vec<u8>) {
+        let Some(doc) = self.docs.get_mut(&doc_id) else {
+            // Not in memory: storage has it, and the next load reads it.
+            if self.subscriptions.contains(&doc_id) {
+                self.on_subscribe(doc_id);
+            }
+            return;
+        };
+        match doc.content {
+            Content::Ready(_) => self.apply_local(doc_id, &changes),
+            Content::Loading { .. } => {
+                // The load may or may not include these; applying twice is harmless.
+                let _queued = self.enqueue(doc_id, Pending::Local { changes });
+            }
+            Content::Unloaded => {
+                if !doc.peers.is_empty() || self.subscriptions.contains(&doc_id) {
+                    let _queued = self.enqueue(doc_id, Pending::Local { changes });
+                }
+            }
+        }
+    }
+
+    fn apply_local(&mut self, doc_id: DocumentId, changes: &[u8]) {
+        let Some(doc) = self.docs.get_mut(&doc_id) else {
+            return;
+        };
+        let Content::Ready(content) = &mut doc.content else {
+            return;
+        };
+        let was_durable = content.get_heads() == doc.durable_heads;
+        if let Err(e) = content.load_incremental(changes) {
+            tracing::error!(doc = %doc_id, error = %e, "local changes do not apply");
+            return;
+        }
+        if was_durable {
+            // They came from storage, so they are durable already.
+            doc.durable_heads = content.get_heads();
+        }
+        doc.last_active = self.now;
+        self.schedule(doc_id, self.now + self.config.sync_debounce);
+    }
+
+    fn on_subscribe(&mut self, doc_id: DocumentId) {
+        self.subscriptions.insert(doc_id);
+        let ready: Vec<ConnectionId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.remote().is_some())
+            .map(|(id, _)| *id)
+            .collect();
+        for conn in ready {
+            self.announce(conn, doc_id);
+        }
+    }
+
+    /// Starts syncing a document with a server connection (device role).
+    fn announce(&mut self, conn: ConnectionId, doc_id: DocumentId) {
+        if self.remote(conn).is_none() || !self.track(conn, doc_id) {
+            return;
+        }
+        if self.doc_entry(doc_id).ready().is_some() {
+            self.ensure_peer(conn, doc_id, Access::ReadWrite);
+            self.schedule(doc_id, self.now + self.config.sync_debounce);
+        } else {
+            // A device's own queue can only overflow by its own doing; drop the extra announce.
+            let _queued = self.enqueue(doc_id, Pending::Announce { conn });
+        }
+    }
+
+    fn on_ephemeral(
+        &mut self,
+        from: ConnectionId,
+        sender: PeerId,
+        doc_id: DocumentId,
+        data: Vec<u8>,
+        count: u64,
+        session_id: String,
+    ) {
+        if !self.policy.decide(from, &doc_id).can_read() {
+            return;
+        }
+        let Some(doc) = self.docs.get_mut(&doc_id) else {
+            return;
+        };
+        if !doc.first_sighting(&sender, &session_id, count) {
+            return;
+        }
+        match self.config.role {
+            Role::Device => self.effects.push(Effect::EphemeralReceived {
+                doc: doc_id,
+                sender,
+                data,
+            }),
+            Role::Server => {
+                let others: Vec<ConnectionId> =
+                    doc.peers.keys().copied().filter(|c| *c != from).collect();
+                for conn in others {
+                    if !self.policy.decide(conn, &doc_id).can_read() {
+                        continue;
+                    }
+                    let Some(remote) = self.remote(conn) else {
+                        continue;
+                    };
+                    let target_id = remote.peer_id.clone();
+                    self.send(
+                        conn,
+                        Message::Ephemeral {
+                            sender_id: sender.clone(),
+                            target_id,
+                            document_id: doc_id,
+                            data: data.clone(),
+                            count,
+                            session_id: session_id.clone(),
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    fn on_send_ephemeral(&mut self, doc_id: DocumentId, data: Vec<u8>) {
+        self.ephemeral_count += 1;
+        let targets: Vec<(ConnectionId, PeerId)> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.docs.contains(&doc_id))
+            .filter_map(|(id, c)| Some((*id, c.remote()?.peer_id.clone())))
+            .collect();
+        for (conn, target_id) in targets {
+            self.send(
+                conn,
+                Message::Ephemeral {
+                    sender_id: self.config.peer_id.clone(),
+                    target_id,
+                    document_id: doc_id,
+                    data: data.clone(),
+                    count: self.ephemeral_count,
+                    session_id: self.config.ephemeral_session_id.clone(),
+                },
+            );
+        }
+    }
+
+    fn on_access_changed(&mut self, only: Option<ConnectionId>) {
+        let conns: Vec<ConnectionId> = match only {
+            Some(conn) => vec![conn],
+            None => self.conns.keys().copied().collect(),
+        };
+        for conn in conns {
+            let Some(c) = self.conns.get(&conn) else {
+                continue;
+            };
+            let docs: Vec<DocumentId> = c.docs.iter().copied().collect();
+            for doc_id in docs {
+                let access = self.policy.decide(conn, &doc_id);
+                if !access.can_read() {
+                    if let Some(c) = self.conns.get_mut(&conn) {
+                        c.docs.remove(&doc_id);
+                    }
+                    if let Some(doc) = self.docs.get_mut(&doc_id) {
+                        doc.peers.remove(&conn);
+                        doc.waiters.remove(&conn);
+                    }
+                } else if let Some(peer) = self
+                    .docs
+                    .get_mut(&doc_id)
+                    .and_then(|d| d.peers.get_mut(&conn))
+                {
+                    peer.set_access(access);
+                }
+            }
+        }
+    }
+
+    // ----- durability and flushing -------------------------------------------------------
+
+    fn on_persisted(
+        &mut self,
+        doc_id: DocumentId,
+        ticket: PersistTicket,
+        result: Result<(), StorageFailure>,
+    ) {
+        let Some(doc) = self.docs.get_mut(&doc_id) else {
+            return;
+        };
+        let Some((expected, heads)) = doc.persisting.take() else {
+            return;
+        };
+        if expected != ticket {
+            doc.persisting = Some((expected, heads));
+            return;
+        }
+        match result {
+            Ok(()) => {
+                doc.persist_failures = 0;
+                doc.durable_heads = heads.clone();
+                self.effects
+                    .push(Effect::DocumentChanged { doc: doc_id, heads });
+                self.schedule(doc_id, self.now);
+            }
+            Err(failure) => {
+                doc.persist_failures = doc.persist_failures.saturating_add(1);
+                let backoff = Duration::from_millis(100)
+                    .saturating_mul(1 << doc.persist_failures.min(9))
+                    .min(MAX_PERSIST_BACKOFF);
+                tracing::error!(doc = %doc_id, error = %failure.0, ?backoff, "persisting changes failed; nothing acknowledged, will retry");
+                self.schedule(doc_id, self.now + backoff);
+            }
+        }
+    }
+
+    fn schedule(&mut self, doc_id: DocumentId, at: Timestamp) {
+        let Some(doc) = self.docs.get_mut(&doc_id) else {
+            return;
+        };
+        if doc.timer.is_none_or(|t| at < t) {
+            doc.timer = Some(at);
+            self.timers.push(Reverse((at, doc_id)));
+        }
+    }
+
+    fn run_due(&mut self) {
+        while let Some(Reverse((at, doc_id))) = self.timers.peek().copied() {
+            if at > self.now {
+                break;
+            }
+            self.timers.pop();
+            let Some(doc) = self.docs.get_mut(&doc_id) else {
+                continue;
+            };
+            if doc.timer != Some(at) {
+                continue; // superseded by an earlier timer
+            }
+            doc.timer = None;
+            self.flush(doc_id);
+        }
+        if self.next_sweep.is_some_and(|at| at <= self.now) {
+            self.next_sweep = Some(self.now + self.config.sweep_interval);
+            self.sweep();
+        }
+    }
+
+    /// Persists what is not durable yet, or, once everything is, sends every peer what it
+    /// lacks. This is the one place sync messages are generated: nothing leaves before it is
+    /// durable.
+    fn flush(&mut self, doc_id: DocumentId) {
+        let our_id = self.config.peer_id.clone();
+        let role = self.config.role;
+        let Some(doc) = self.docs.get_mut(&doc_id) else {
+            return;
+        };
+        let Content::Ready(content) = &doc.content else {
+            return;
+        };
+        if content.get_heads() != doc.durable_heads {
+            if doc.persisting.is_none() {
+                self.next_ticket += 1;
+                let ticket = PersistTicket(self.next_ticket);
+                let heads = content.get_heads();
+                let changes = content.save_after(&doc.durable_heads);
+                doc.persisting = Some((ticket, heads.clone()));
+                self.effects.push(Effect::Persist {
+                    doc: doc_id,
+                    ticket,
+                    changes,
+                    heads,
+                });
+            }
+            return;
+        }
+        let missing = content.get_heads().is_empty();
+        let conns: Vec<ConnectionId> = doc.peers.keys().copied().collect();
+        for conn in conns {
+            let Some(remote) = self.conns.get(&conn).and_then(Conn::remote) else {
+                continue;
+            };
+            let (Content::Ready(content), Some(peer)) = (&doc.content, doc.peers.get_mut(&conn))
+            else {
+                continue;
+            };
+            if let Some(message) = content.generate_sync_message(&mut peer.state) {
+                let data = message.encode();
+                let message = if role == Role::Device && missing {
+                    Message::Request {
+                        sender_id: our_id.clone(),
+                        target_id: remote.peer_id.clone(),
+                        document_id: doc_id,
+                        data,
+                    }
+                } else {
+                    Message::Sync {
+                        sender_id: our_id.clone(),
+                        target_id: remote.peer_id.clone(),
+                        document_id: doc_id,
+                        data,
+                    }
+                };
+                self.effects.push(Effect::Send { conn, message });
+            }
+            if let Some(storage) = remote.persistent_storage() {
+                save_sync_state(&mut self.effects, doc_id, storage, peer);
+            }
+        }
+    }
+
+    /// Drops idle documents from memory and forgets documents nobody syncs.
+    fn sweep(&mut self) {
+        let idle_after = self.config.idle_unload_after;
+        let now = self.now;
+        let mut loaded: Vec<(Timestamp, DocumentId)> = Vec::new();
+        let mut forget = Vec::new();
+        for (id, doc) in &mut self.docs {
+            if doc.is_quiet() && now.since(doc.last_active) >= idle_after {
+                doc.content = Content::Unloaded;
+            }
+            match doc.content {
+                Content::Ready(_) => loaded.push((doc.last_active, *id)),
+                Content::Unloaded
+                    if doc.peers.is_empty()
+                        && doc.waiters.is_empty()
+                        && doc.timer.is_none()
+                        && !self.subscriptions.contains(id) =>
+                {
+                    forget.push(*id)
+                }
+                _ => {}
+            }
+        }
+        if loaded.len() > self.config.max_loaded_documents {
+            loaded.sort();
+            let excess = loaded.len() - self.config.max_loaded_documents;
+            for (_, id) in loaded.into_iter().take(excess) {
+                if let Some(doc) = self.docs.get_mut(&id) {
+                    if doc.is_quiet() {
+                        doc.content = Content::Unloaded;
+                    }
+                }
+            }
+        }
+        for id in forget {
+            self.docs.remove(&id);
+        }
+    }
+}
+
+/// Emits a `SaveSyncState` if the peer's shared heads moved since the last save.
+fn save_sync_state(
+    effects: &mut Vec<Effect>,
+    doc: DocumentId,
+    storage: &StorageId,
+    peer: &mut PeerSync,
+) {
+    if peer.saved_shared_heads.as_ref() == Some(&peer.state.shared_heads) {
+        return;
+    }
+    peer.saved_shared_heads = Some(peer.state.shared_heads.clone());
+    effects.push(Effect::SaveSyncState {
+        doc,
+        storage_id: storage.clone(),
+        state: peer.state.encode(),
+    });
+}
+
+#[cold]
+fn unreachable_ready() {
+    // `enqueue` is only called for documents not in memory; reaching here is a logic error,
+    // which we log rather than panic on: the work is dropped, the peer will resend.
+    tracing::error!("enqueue called for a loaded document");
+}

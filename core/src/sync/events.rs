@@ -1,0 +1,160 @@
+//! What goes into the engine (events) and what comes out (effects).
+
+use automerge::ChangeHash;
+
+use crate::ids::{DocumentId, PeerId, StorageId};
+use crate::sync::{CloseReason, ConnectionId, Direction, PersistTicket};
+use crate::wire::Message;
+
+/// A storage operation failed; the engine keeps the work and retries or gives up safely.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageFailure(pub String);
+
+/// A document as read from storage.
+#[derive(Debug, Clone, Default)]
+pub struct LoadedDocument {
+    /// The saved document (a snapshot followed by incremental chunks, as `Automerge::load`
+    /// accepts), or `None` if storage has never heard of it.
+    pub data: Option<Vec<u8>>,
+    /// The persisted sync states of this document, per peer storage id.
+    pub sync_states: Vec<(StorageId, Vec<u8>)>,
+}
+
+/// Something that happened, told to the engine by its driver.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A transport connection is up.
+    ConnectionOpened {
+        /// The driver's id for it.
+        conn: ConnectionId,
+        /// Who dialled.
+        direction: Direction,
+    },
+    /// A transport connection is gone.
+    ConnectionClosed {
+        /// Which one.
+        conn: ConnectionId,
+    },
+    /// A decoded message arrived on a connection.
+    MessageReceived {
+        /// On which connection.
+        conn: ConnectionId,
+        /// The message.
+        message: Message,
+    },
+    /// The answer to [`Effect::Load`].
+    Loaded {
+        /// Which document.
+        doc: DocumentId,
+        /// What storage holds, or why it could not tell.
+        result: Result<LoadedDocument, StorageFailure>,
+    },
+    /// The answer to [`Effect::Persist`].
+    Persisted {
+        /// Which document.
+        doc: DocumentId,
+        /// The ticket of the effect.
+        ticket: PersistTicket,
+        /// Whether the changes are durable.
+        result: Result<(), StorageFailure>,
+    },
+    /// The application changed a document and has already made the change durable (the device
+    /// store commits before it returns); these are the new changes.
+    LocalChange {
+        /// Which document.
+        doc: DocumentId,
+        /// The changes, as `Automerge::load_incremental` accepts them.
+        changes: Vec<u8>,
+    },
+    /// Keep this document in sync with the servers we are connected to (device role): sync it
+    /// now, or request it if we do not have it, and again after every reconnect.
+    Subscribe {
+        /// Which document.
+        doc: DocumentId,
+    },
+    /// Stop syncing this document on reconnects.
+    Unsubscribe {
+        /// Which document.
+        doc: DocumentId,
+    },
+    /// Send an ephemeral (presence) payload about a document to our peers on it.
+    SendEphemeral {
+        /// Which document.
+        doc: DocumentId,
+        /// The application's CBOR payload.
+        data: Vec<u8>,
+    },
+    /// The access policy's answers may have changed for this connection (or for every
+    /// connection with `None`); the engine re-checks every document they sync.
+    AccessChanged {
+        /// Which connection, or all.
+        conn: Option<ConnectionId>,
+    },
+    /// Time passed; fire due timers.
+    Tick,
+}
+
+/// Something the driver must do, returned by the engine as a value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Send a message on a connection.
+    Send {
+        /// Which connection.
+        conn: ConnectionId,
+        /// The message.
+        message: Message,
+    },
+    /// Close a connection.
+    Close {
+        /// Which connection.
+        conn: ConnectionId,
+        /// Why.
+        reason: CloseReason,
+    },
+    /// Read a document and its sync states; answer with [`Event::Loaded`].
+    Load {
+        /// Which document.
+        doc: DocumentId,
+    },
+    /// Make these changes durable; answer with [`Event::Persisted`] only once they are.
+    Persist {
+        /// Which document.
+        doc: DocumentId,
+        /// Echo this back.
+        ticket: PersistTicket,
+        /// Concatenated raw changes, in causal order, as `Automerge::load_incremental` accepts.
+        changes: Vec<u8>,
+        /// The document's heads once these changes are applied.
+        heads: Vec<ChangeHash>,
+    },
+    /// Keep a peer's sync state (`automerge::sync::State::encode`); no answer needed.
+    SaveSyncState {
+        /// Which document.
+        doc: DocumentId,
+        /// Whose state.
+        storage_id: StorageId,
+        /// The encoded state.
+        state: Vec<u8>,
+    },
+    /// The document's content changed through sync and the change is durable (for observers).
+    DocumentChanged {
+        /// Which document.
+        doc: DocumentId,
+        /// Its new heads.
+        heads: Vec<ChangeHash>,
+    },
+    /// Our servers do not have (or will not show us) this document.
+    DocumentUnavailable {
+        /// Which document.
+        doc: DocumentId,
+    },
+    /// A peer's ephemeral payload arrived (device role).
+    EphemeralReceived {
+        /// Which document.
+        doc: DocumentId,
+        /// The original sender.
+        sender: PeerId,
+        /// The payload.
+        data: Vec<u8>,
+    },
+}
