@@ -67,9 +67,9 @@ pub enum FieldError {
     /// A count or timestamp that is negative, fractional, NaN, infinite or too large.
     #[error("not a non-negative integer")]
     NotAnInteger,
-    /// Text that is not valid UTF-8.
-    #[error("invalid UTF-8")]
-    Utf8(#[source] minicbor::decode::Error),
+    /// Text that is not valid UTF-8, or a chunked string with a non-text chunk.
+    #[error("invalid text")]
+    Text(#[source] minicbor::decode::Error),
     /// A document, peer or storage id that does not parse.
     #[error(transparent)]
     Id(#[from] IdError),

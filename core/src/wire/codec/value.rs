@@ -27,7 +27,7 @@ pub(crate) fn text<'b>(
     };
     match d.datatype()? {
         Type::String => {
-            let s = d.str().map_err(|e| utf8(field, e))?;
+            let s = d.str().map_err(|e| text_error(field, e))?;
             if s.len() > max {
                 return Err(too_long);
             }
@@ -36,7 +36,7 @@ pub(crate) fn text<'b>(
         Type::StringIndef => {
             let mut out = String::new();
             for chunk in d.str_iter()? {
-                let chunk = chunk.map_err(|e| utf8(field, e))?;
+                let chunk = chunk.map_err(|e| text_error(field, e))?;
                 if out.len() + chunk.len() > max {
                     return Err(too_long);
                 }
@@ -48,13 +48,13 @@ pub(crate) fn text<'b>(
     }
 }
 
-fn utf8(field: &'static str, e: minicbor::decode::Error) -> DecodeError {
+fn text_error(field: &'static str, e: minicbor::decode::Error) -> DecodeError {
     if e.is_end_of_input() {
         DecodeError::Truncated
     } else {
         DecodeError::InvalidField {
             field,
-            reason: FieldError::Utf8(e),
+            reason: FieldError::Text(e),
         }
     }
 }
