@@ -85,18 +85,15 @@ impl FromStr for DocumentId {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.strip_prefix("automerge:").unwrap_or(s);
         // bs58check of 16 bytes is 27 or 28 characters; anything far longer is not worth decoding.
-        if s.len() <= 40 {
-            if let Ok(bytes) = bs58::decode(s).with_check(None).into_vec() {
-                if let Ok(raw) = <[u8; 16]>::try_from(bytes.as_slice()) {
+        if s.len() <= 40
+            && let Ok(bytes) = bs58::decode(s).with_check(None).into_vec()
+                && let Ok(raw) = <[u8; 16]>::try_from(bytes.as_slice()) {
                     return Ok(Self(raw));
                 }
-            }
-        }
-        if s.len() == 36 && s.as_bytes().get(8) == Some(&b'-') {
-            if let Ok(u) = Uuid::parse_str(s) {
+        if s.len() == 36 && s.as_bytes().get(8) == Some(&b'-')
+            && let Ok(u) = Uuid::parse_str(s) {
                 return Ok(Self::from(u));
             }
-        }
         Err(IdError::Document(truncate(s)))
     }
 }

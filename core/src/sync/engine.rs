@@ -237,11 +237,10 @@ impl Engine {
                 continue;
             };
             doc.waiters.remove(&conn);
-            if let Some(mut peer) = doc.peers.remove(&conn) {
-                if let Some(storage) = &storage {
+            if let Some(mut peer) = doc.peers.remove(&conn)
+                && let Some(storage) = &storage {
                     save_sync_state(&mut self.effects, doc_id, storage, &mut peer);
                 }
-            }
         }
     }
 
@@ -984,11 +983,10 @@ impl Engine {
             loaded.sort();
             let excess = loaded.len() - self.config.max_loaded_documents;
             for (_, id) in loaded.into_iter().take(excess) {
-                if let Some(doc) = self.docs.get_mut(&id) {
-                    if doc.is_quiet() {
+                if let Some(doc) = self.docs.get_mut(&id)
+                    && doc.is_quiet() {
                         doc.content = Content::Unloaded;
                     }
-                }
             }
         }
         for id in forget {

@@ -454,15 +454,14 @@ impl Sim {
             return;
         };
         self.now = self.now.max(next);
-        if let Some(Reverse((at, seq))) = self.queue.peek().copied() {
-            if at <= self.now {
+        if let Some(Reverse((at, seq))) = self.queue.peek().copied()
+            && at <= self.now {
                 self.queue.pop();
                 if let Some(item) = self.scheduled.remove(&seq) {
                     self.execute(item);
                 }
                 return;
             }
-        }
         for i in 0..self.nodes.len() {
             if self.nodes[i]
                 .engine
@@ -589,9 +588,9 @@ impl Sim {
                 );
             }
             Effect::Close { conn, .. } => {
-                if let Some(link_id) = self.conn_to_link.get(&(node, conn)).copied() {
-                    if let Some(l) = self.links.get_mut(&link_id) {
-                        if l.alive {
+                if let Some(link_id) = self.conn_to_link.get(&(node, conn)).copied()
+                    && let Some(l) = self.links.get_mut(&link_id)
+                        && l.alive {
                             l.alive = false;
                             let l = *l;
                             let (other, other_conn) = if node == l.device {
@@ -601,8 +600,6 @@ impl Sim {
                             };
                             self.handle(other, Event::ConnectionClosed { conn: other_conn });
                         }
-                    }
-                }
             }
             Effect::Load { .. } | Effect::Persist { .. } => {
                 let at = self.now + self.config.storage_latency;
