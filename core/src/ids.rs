@@ -87,13 +87,16 @@ impl FromStr for DocumentId {
         // bs58check of 16 bytes is 27 or 28 characters; anything far longer is not worth decoding.
         if s.len() <= 40
             && let Ok(bytes) = bs58::decode(s).with_check(None).into_vec()
-                && let Ok(raw) = <[u8; 16]>::try_from(bytes.as_slice()) {
-                    return Ok(Self(raw));
-                }
-        if s.len() == 36 && s.as_bytes().get(8) == Some(&b'-')
-            && let Ok(u) = Uuid::parse_str(s) {
-                return Ok(Self::from(u));
-            }
+            && let Ok(raw) = <[u8; 16]>::try_from(bytes.as_slice())
+        {
+            return Ok(Self(raw));
+        }
+        if s.len() == 36
+            && s.as_bytes().get(8) == Some(&b'-')
+            && let Ok(u) = Uuid::parse_str(s)
+        {
+            return Ok(Self::from(u));
+        }
         Err(IdError::Document(truncate(s)))
     }
 }

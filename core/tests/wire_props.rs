@@ -148,6 +148,7 @@ fn message() -> impl Strategy<Value = Message> {
                 }
             }),
         any::<String>().prop_map(|message| Message::Error { message }),
+        peer_id().prop_map(|sender_id| Message::Leave { sender_id }),
     ]
 }
 

@@ -360,7 +360,18 @@ fn remote_heads_with_float_timestamp_decode() {
 fn unknown_types_are_their_own_error() {
     let mut e = Encoder::new(Vec::new());
     e.map(2).unwrap();
+    e.str("type").unwrap().str("presence-v9").unwrap();
+    e.str("senderId").unwrap().str("c").unwrap();
+    assert!(matches!(dec(e.writer()), Err(DecodeError::UnknownType(t)) if t == "presence-v9"));
+}
+
+#[test]
+fn leave_decodes() {
+    let mut e = Encoder::new(Vec::new());
+    e.map(2).unwrap();
     e.str("type").unwrap().str("leave").unwrap();
     e.str("senderId").unwrap().str("c").unwrap();
-    assert!(matches!(dec(e.writer()), Err(DecodeError::UnknownType(t)) if t == "leave"));
+    assert!(
+        matches!(dec(e.writer()), Ok(Message::Leave { sender_id }) if sender_id.as_str() == "c")
+    );
 }

@@ -238,9 +238,10 @@ impl Engine {
             };
             doc.waiters.remove(&conn);
             if let Some(mut peer) = doc.peers.remove(&conn)
-                && let Some(storage) = &storage {
-                    save_sync_state(&mut self.effects, doc_id, storage, &mut peer);
-                }
+                && let Some(storage) = &storage
+            {
+                save_sync_state(&mut self.effects, doc_id, storage, &mut peer);
+            }
         }
     }
 
@@ -367,6 +368,7 @@ impl Engine {
                 | Message::RemoteHeadsChanged { .. }
                 | Message::Join { .. }
                 | Message::Peer { .. }
+                | Message::Leave { .. }
                 | Message::Error { .. },
             ) => {}
         }
@@ -984,9 +986,10 @@ impl Engine {
             let excess = loaded.len() - self.config.max_loaded_documents;
             for (_, id) in loaded.into_iter().take(excess) {
                 if let Some(doc) = self.docs.get_mut(&id)
-                    && doc.is_quiet() {
-                        doc.content = Content::Unloaded;
-                    }
+                    && doc.is_quiet()
+                {
+                    doc.content = Content::Unloaded;
+                }
             }
         }
         for id in forget {

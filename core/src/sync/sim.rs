@@ -28,7 +28,7 @@ use crate::sync::{
     AccessPolicy, AllowAll, ConnectionId, Direction, Effect, Engine, EngineConfig, Event,
     LoadedDocument, Role, StorageFailure, Timestamp,
 };
-use crate::wire::Message;
+use crate::wire::{DecodeLimits, Message, decode, encode};
 
 /// A node (device or server) in the simulation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -94,6 +94,8 @@ pub struct WireRecord {
     pub to: NodeId,
     /// The message.
     pub message: Message,
+    /// The frame on the wire (the message encoded with the wire codec).
+    pub frame: Vec<u8>,
     /// With [`SimConfig::check_durable_acks`]: whether every head the message announces was in
     /// the sender's storage when it was sent.
     pub heads_durable: Option<bool>,
@@ -153,7 +155,7 @@ enum Scheduled {
     Deliver {
         link: LinkId,
         to: NodeId,
-        message: Message,
+        frame: Vec<u8>,
     },
     Storage {
         node: NodeId,
@@ -176,6 +178,8 @@ pub struct Sim {
     rng: u64,
     /// Every message put on the wire.
     pub wire: Vec<WireRecord>,
+    /// Frames the receiving side could not decode (always zero unless the codec is broken).
+    pub undecodable_frames: usize,
 }
 
 impl Sim {
@@ -194,6 +198,7 @@ impl Sim {
             next_link: 0,
             rng,
             wire: Vec::new(),
+            undecodable_frames: 0,
         }
     }
 
@@ -455,13 +460,14 @@ impl Sim {
         };
         self.now = self.now.max(next);
         if let Some(Reverse((at, seq))) = self.queue.peek().copied()
-            && at <= self.now {
-                self.queue.pop();
-                if let Some(item) = self.scheduled.remove(&seq) {
-                    self.execute(item);
-                }
-                return;
+            && at <= self.now
+        {
+            self.queue.pop();
+            if let Some(item) = self.scheduled.remove(&seq) {
+                self.execute(item);
             }
+            return;
+        }
         for i in 0..self.nodes.len() {
             if self.nodes[i]
                 .engine
@@ -475,7 +481,7 @@ impl Sim {
 
     fn execute(&mut self, item: Scheduled) {
         match item {
-            Scheduled::Deliver { link, to, message } => {
+            Scheduled::Deliver { link, to, frame } => {
                 let Some(l) = self.links.get(&link).copied() else {
                     return;
                 };
@@ -486,6 +492,14 @@ impl Sim {
                     l.device_conn
                 } else {
                     l.server_conn
+                };
+                let message = match decode(&frame, &DecodeLimits::default()) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        tracing::error!(error = %e, "simulated peer sent an undecodable frame");
+                        self.undecodable_frames += 1;
+                        return;
+                    }
                 };
                 self.nodes[to.0].inbox.push(message.clone());
                 self.handle(to, Event::MessageReceived { conn, message });
@@ -571,11 +585,13 @@ impl Sim {
                     .config
                     .check_durable_acks
                     .then(|| heads_are_durable(&self.nodes[node.0].storage, &message));
+                let frame = encode(&message);
                 self.wire.push(WireRecord {
                     at: self.now,
                     from: node,
                     to,
-                    message: message.clone(),
+                    message,
+                    frame: frame.clone(),
                     heads_durable,
                 });
                 self.schedule(
@@ -583,23 +599,24 @@ impl Sim {
                     Scheduled::Deliver {
                         link: link_id,
                         to,
-                        message,
+                        frame,
                     },
                 );
             }
             Effect::Close { conn, .. } => {
                 if let Some(link_id) = self.conn_to_link.get(&(node, conn)).copied()
                     && let Some(l) = self.links.get_mut(&link_id)
-                        && l.alive {
-                            l.alive = false;
-                            let l = *l;
-                            let (other, other_conn) = if node == l.device {
-                                (l.server, l.server_conn)
-                            } else {
-                                (l.device, l.device_conn)
-                            };
-                            self.handle(other, Event::ConnectionClosed { conn: other_conn });
-                        }
+                    && l.alive
+                {
+                    l.alive = false;
+                    let l = *l;
+                    let (other, other_conn) = if node == l.device {
+                        (l.server, l.server_conn)
+                    } else {
+                        (l.device, l.device_conn)
+                    };
+                    self.handle(other, Event::ConnectionClosed { conn: other_conn });
+                }
             }
             Effect::Load { .. } | Effect::Persist { .. } => {
                 let at = self.now + self.config.storage_latency;

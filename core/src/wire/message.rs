@@ -116,6 +116,11 @@ pub enum Message {
         /// The new heads per storage.
         new_heads: Vec<RemoteHeads>,
     },
+    /// Client -> server: the client is going away (the socket closes next).
+    Leave {
+        /// Who leaves.
+        sender_id: PeerId,
+    },
     /// Server -> client: a fatal protocol error; the socket closes after it.
     Error {
         /// Human-readable reason.
@@ -135,6 +140,7 @@ impl Message {
             Message::Ephemeral { .. } => "ephemeral",
             Message::RemoteSubscriptionChange { .. } => "remote-subscription-change",
             Message::RemoteHeadsChanged { .. } => "remote-heads-changed",
+            Message::Leave { .. } => "leave",
             Message::Error { .. } => "error",
         }
     }

@@ -61,6 +61,9 @@ pub fn decode(frame: &[u8], limits: &DecodeLimits) -> Result<Message, DecodeErro
             remove: r.storage_ids(REMOVE)?,
         }),
         T_REMOTE_HEADS_CHANGED => r.remote_heads_changed(),
+        T_LEAVE => Ok(Message::Leave {
+            sender_id: r.peer_id(SENDER_ID)?,
+        }),
         // The JS server adds senderId and targetId; the client only logs the message.
         T_ERROR => Ok(Message::Error {
             message: r.text(MESSAGE)?,

@@ -216,6 +216,11 @@ fn write_message(e: &mut Enc, message: &Message) -> Res {
             remote_heads(e, new_heads)?;
             key_str(e, SENDER_ID, sender_id.as_str())?;
         }
+        Message::Leave { sender_id } => {
+            object(e, 2)?;
+            key_str(e, TYPE, T_LEAVE)?;
+            key_str(e, SENDER_ID, sender_id.as_str())?;
+        }
         Message::Error { message } => {
             object(e, 2)?;
             key_str(e, TYPE, T_ERROR)?;

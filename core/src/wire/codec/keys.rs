@@ -28,3 +28,4 @@ pub(crate) const T_EPHEMERAL: &str = "ephemeral";
 pub(crate) const T_REMOTE_SUBSCRIPTION_CHANGE: &str = "remote-subscription-change";
 pub(crate) const T_REMOTE_HEADS_CHANGED: &str = "remote-heads-changed";
 pub(crate) const T_ERROR: &str = "error";
+pub(crate) const T_LEAVE: &str = "leave";
