@@ -20,23 +20,37 @@
 #[macro_use]
 mod macros;
 
-// pub mod action_item;
+pub mod action_item;
 pub mod automerge_ids;
-// pub mod client_visit;
+pub mod client_visit;
 pub mod common;
-// pub mod doc;
+pub mod doc;
 pub mod limits;
-// pub mod meeting_note;
-// pub mod migrate;
+pub mod meeting_note;
+pub mod migrate;
 pub mod money;
-// pub mod photo;
+pub mod order;
+pub mod people;
+pub mod photo;
+pub mod rules;
 pub mod status;
-// pub mod storecheck;
+pub mod storecheck;
 pub mod time;
 
+pub use action_item::{ActionItem, ActionItemStatus};
+pub use client_visit::{ClientVisit, VisitStatus};
 pub use common::{GeoPoint, IdSet, SnapshotRef};
+pub use doc::{
+    hydrate_document, init_document, listing_of, new_document, read_kind_str, to_json,
+    write_document,
+};
+pub use meeting_note::{ContactReport, ContactReportStatus, MeetingNote};
+pub use migrate::{CURRENT_SCHEMA_VERSION, migrate, read_schema_version};
 pub use money::{Currency, Money};
-pub use status::{Lifecycle, LifecycleState};
+pub use photo::{PhotoKind, PhotoRef};
+pub use rules::CheckIn;
+pub use status::{Authority, Lifecycle, LifecycleState};
+pub use storecheck::{Storecheck, StorecheckStatus};
 pub use time::{Instant, TimeZone};
 
 use automerge::ReadDoc;
@@ -189,6 +203,14 @@ pub enum ModelError {
     UnknownKind {
         /// What the root `kind` held (empty when missing).
         found: String,
+    },
+    /// The document was written by an older schema; run [`migrate`] on it first.
+    #[error("schema version {found} is older than {current}: migrate first")]
+    NeedsMigration {
+        /// The version in the document.
+        found: u64,
+        /// The version this code writes.
+        current: u64,
     },
     /// A referenced entity (a line, an attendee) does not exist in the document.
     #[error("no {what} with id {id:?}")]

@@ -82,6 +82,35 @@ impl<S: LifecycleState> Lifecycle<S> {
         self.rounds.last_key_value().map(|(k, v)| (*k, v))
     }
 
+    /// A lifecycle that reached `target` along the shortest chain of allowed steps from
+    /// [`LifecycleState::INITIAL`] (used by migrations from a plain status string). `None` when
+    /// `target` cannot be reached.
+    pub fn reached_via_path(target: S) -> Option<Self> {
+        // Breadth-first search over the (tiny) state graph.
+        let mut prev: BTreeMap<S, S> = BTreeMap::new();
+        let mut queue = std::collections::VecDeque::from([S::INITIAL]);
+        while let Some(s) = queue.pop_front() {
+            if s == target {
+                let mut states = BTreeSet::from([s]);
+                let mut cur = s;
+                while let Some(&p) = prev.get(&cur) {
+                    states.insert(p);
+                    cur = p;
+                }
+                return Some(Lifecycle {
+                    rounds: BTreeMap::from([(0, states)]),
+                });
+            }
+            for &n in S::ALL {
+                if S::can_advance(s, n) && n != S::INITIAL && !prev.contains_key(&n) {
+                    prev.insert(n, s);
+                    queue.push_back(n);
+                }
+            }
+        }
+        None
+    }
+
     /// The current status: the furthest state reached in the newest round.
     pub fn status(&self) -> S {
         self.latest()
