@@ -4,9 +4,9 @@
 #[path = "model_support.rs"]
 mod support;
 
+use enlace_core::model::rules::CheckInMethod;
 use enlace_core::model::storecheck::{CategoryBlock, Presence};
 use enlace_core::model::{CheckIn, GeoPoint, Storecheck, StorecheckStatus, hydrate_document};
-use enlace_core::model::rules::CheckInMethod;
 use support::*;
 
 fn get(doc: &automerge::AutoCommit) -> Storecheck {
@@ -43,7 +43,9 @@ fn two_recounts_of_one_line_pick_one_value_never_the_sum() {
 fn price_on_one_replica_and_facings_on_the_other_both_survive() {
     let mut a = storecheck_doc();
     let mut b = fork(&mut a);
-    edit(&mut a, |s: &mut Storecheck| s.set_shelf_price("p1", clp(4590)).unwrap());
+    edit(&mut a, |s: &mut Storecheck| {
+        s.set_shelf_price("p1", clp(4590)).unwrap()
+    });
     edit(&mut b, |s: &mut Storecheck| {
         s.set_facings("p1", 8).unwrap();
         s.set_presence("p1", Presence::Present).unwrap();
@@ -73,7 +75,11 @@ fn a_late_draft_edit_does_not_unsubmit() {
     sync(&mut a, &mut b);
     let merged = get(&b);
     assert_eq!(merged.status(), StorecheckStatus::Submitted);
-    assert_eq!(merged.lines["p2"].facings, Some(3), "the late edit itself is kept");
+    assert_eq!(
+        merged.lines["p2"].facings,
+        Some(3),
+        "the late edit itself is kept"
+    );
     assert_eq!(get(&a).status(), StorecheckStatus::Submitted);
 }
 
@@ -83,13 +89,17 @@ fn delete_vs_edit_keeps_both_the_flag_and_the_edit() {
     // edit, so undoing the delete restores the recount.
     let mut a = storecheck_doc();
     let mut b = fork(&mut a);
-    edit(&mut a, |s: &mut Storecheck| s.set_line_deleted("p1", true).unwrap());
+    edit(&mut a, |s: &mut Storecheck| {
+        s.set_line_deleted("p1", true).unwrap()
+    });
     edit(&mut b, |s: &mut Storecheck| s.set_facings("p1", 9).unwrap());
     sync(&mut a, &mut b);
     let line = &get(&a).lines["p1"];
     assert!(line.deleted);
     assert_eq!(line.facings, Some(9));
-    edit(&mut a, |s: &mut Storecheck| s.set_line_deleted("p1", false).unwrap());
+    edit(&mut a, |s: &mut Storecheck| {
+        s.set_line_deleted("p1", false).unwrap()
+    });
     assert!(!get(&a).lines["p1"].deleted);
 }
 
@@ -103,7 +113,9 @@ fn reopen_is_a_server_command_that_moves_back() {
     });
     let mut phone = fork(&mut a);
     edit(&mut a, |s: &mut Storecheck| s.reopen().unwrap());
-    edit(&mut phone, |s: &mut Storecheck| s.set_facings("p1", 2).unwrap());
+    edit(&mut phone, |s: &mut Storecheck| {
+        s.set_facings("p1", 2).unwrap()
+    });
     sync(&mut a, &mut phone);
     assert_eq!(get(&phone).status(), StorecheckStatus::InProgress);
     assert_eq!(get(&phone).status.round(), 1);
@@ -127,12 +139,17 @@ fn kpis_are_derived_from_lines() {
         );
     });
     let sc = get(&a);
-    assert_eq!(sc.oos_rate().map(|r| (r.numerator, r.denominator)), Some((1, 2)));
+    assert_eq!(
+        sc.oos_rate().map(|r| (r.numerator, r.denominator)),
+        Some((1, 2))
+    );
     assert_eq!(sc.share_of_shelf().map(|r| r.value()), Some(0.25));
     assert_eq!(sc.price_compliance().map(|r| r.value()), Some(1.0));
     assert!(sc.perfect_store_score().is_some());
     // Not-listed is not out of stock.
-    edit(&mut a, |s: &mut Storecheck| s.set_presence("p2", Presence::NotListed).unwrap());
+    edit(&mut a, |s: &mut Storecheck| {
+        s.set_presence("p2", Presence::NotListed).unwrap()
+    });
     assert_eq!(get(&a).oos_rate().map(|r| r.numerator), Some(0));
     let json = enlace_core::model::to_json(&a).unwrap();
     assert_eq!(json["status"], "draft");

@@ -52,6 +52,7 @@ impl serde::Serialize for EntityId {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use automerge::{AutoCommit, ROOT, transaction::Transactable};

@@ -315,10 +315,10 @@ impl Document for ClientVisit {
                 g.validate("location.geo")?;
             }
         }
-        if let (Some(s), Some(e)) = (&self.planned_start, &self.planned_end) {
-            if e.utc_ms < s.utc_ms {
-                return Err(ModelError::invalid("planned_end", "before planned_start"));
-            }
+        if let (Some(s), Some(e)) = (&self.planned_start, &self.planned_end)
+            && e.utc_ms < s.utc_ms
+        {
+            return Err(ModelError::invalid("planned_end", "before planned_start"));
         }
         for (f, t) in [
             ("objective", &self.objective),

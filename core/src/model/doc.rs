@@ -2,7 +2,10 @@
 //! documents. Every path checks the root `kind` and `schema_version` first, so a document of
 //! another kind or from a newer app version is a typed error, never a garbled value.
 
-use automerge::{AutoCommit, ROOT, ReadDoc, ScalarValue, Value, transaction::Transactable};
+use automerge::{
+    AutoCommit, LoadOptions, ROOT, ReadDoc, ScalarValue, TextEncoding, Value,
+    transaction::Transactable,
+};
 
 use super::migrate::read_schema_version;
 use super::{
@@ -42,17 +45,48 @@ fn check_version<R: ReadDoc>(doc: &R, supported: u64) -> Result<(), ModelError> 
     Ok(())
 }
 
+/// The text index unit every document handle must use. `autosurgeon::Text` records its edits at
+/// UTF-8 byte offsets, while automerge's default counts code points; with the default an edit
+/// after an "ñ" or an emoji lands in the wrong place or fails. The encoding is a property of the
+/// local handle only (not of the saved bytes), so JavaScript peers are unaffected.
+pub const TEXT_ENCODING: TextEncoding = TextEncoding::Utf8CodeUnit;
+
+/// An empty document handle with [`TEXT_ENCODING`].
+pub fn empty_document() -> AutoCommit {
+    AutoCommit::new_with_encoding(TEXT_ENCODING)
+}
+
+/// Loads saved bytes into a handle with [`TEXT_ENCODING`]. Use this (not `AutoCommit::load`) for
+/// any document that will be edited through [`write_document`].
+pub fn load_document(bytes: &[u8]) -> Result<AutoCommit, ModelError> {
+    Ok(AutoCommit::load_with_options(
+        bytes,
+        LoadOptions::new().text_encoding(TEXT_ENCODING),
+    )?)
+}
+
+fn check_encoding(doc: &AutoCommit) -> Result<(), ModelError> {
+    if doc.text_encoding() != TEXT_ENCODING {
+        return Err(ModelError::invalid(
+            "document",
+            "handle must use TextEncoding::Utf8CodeUnit (see model::doc::TEXT_ENCODING)",
+        ));
+    }
+    Ok(())
+}
+
 /// A new automerge document holding `value`: validated, with root `kind` and `schema_version`.
 /// The caller may set the actor afterwards with `set_actor` before further edits.
 pub fn new_document<D: Document>(value: &D) -> Result<AutoCommit, ModelError> {
-    let mut doc = AutoCommit::new();
+    let mut doc = empty_document();
     init_document(&mut doc, value)?;
     Ok(doc)
 }
 
-/// Like [`new_document`], into a document the caller made (with its own actor id). The document
-/// must be empty.
+/// Like [`new_document`], into a document the caller made (with its own actor id) with
+/// [`empty_document`]. The document must be empty.
 pub fn init_document<D: Document>(doc: &mut AutoCommit, value: &D) -> Result<(), ModelError> {
+    check_encoding(doc)?;
     if doc.keys(ROOT).next().is_some() {
         return Err(ModelError::invalid("document", "is not empty"));
     }
@@ -79,13 +113,15 @@ where
 /// edited copy. The edit is validated and checked against `before` (ONCE fields, statuses), then
 /// reconciled: autosurgeon writes only the keys whose values changed (an unchanged scalar put is
 /// a no-op in automerge) and text as splices, so concurrent edits to other fields, other lines or
-/// other parts of a text survive the merge. Nothing is committed here; the caller commits (with
+/// other parts of a text survive the merge. `doc` must use [`TEXT_ENCODING`] (made by
+/// [`new_document`]/[`empty_document`] or loaded by [`load_document`]). Nothing is committed here; the caller commits (with
 /// its own message/time) as one change per user action.
 pub fn write_document<D: Document>(
     doc: &mut AutoCommit,
     before: &D,
     after: &D,
 ) -> Result<(), ModelError> {
+    check_encoding(doc)?;
     check_kind(doc, D::KIND)?;
     check_version(doc, D::SCHEMA_VERSION)?;
     after.validate()?;

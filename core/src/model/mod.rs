@@ -41,8 +41,8 @@ pub use action_item::{ActionItem, ActionItemStatus};
 pub use client_visit::{ClientVisit, VisitStatus};
 pub use common::{GeoPoint, IdSet, SnapshotRef};
 pub use doc::{
-    hydrate_document, init_document, listing_of, new_document, read_kind_str, to_json,
-    write_document,
+    TEXT_ENCODING, empty_document, hydrate_document, init_document, listing_of, load_document,
+    new_document, read_kind_str, to_json, write_document,
 };
 pub use meeting_note::{ContactReport, ContactReportStatus, MeetingNote};
 pub use migrate::{CURRENT_SCHEMA_VERSION, migrate, read_schema_version};
@@ -175,13 +175,13 @@ pub enum ModelError {
     },
     /// The document's content does not map onto the typed model.
     #[error("document does not match the model")]
-    Hydrate(#[from] autosurgeon::HydrateError),
+    Hydrate(#[source] Box<autosurgeon::HydrateError>),
     /// Writing the typed value into the document failed.
     #[error("could not write the document")]
-    Reconcile(#[from] autosurgeon::ReconcileError),
+    Reconcile(#[source] Box<autosurgeon::ReconcileError>),
     /// The underlying automerge operation failed.
     #[error("automerge error")]
-    Automerge(#[from] automerge::AutomergeError),
+    Automerge(#[source] Box<automerge::AutomergeError>),
     /// A currency code that is not in the ISO-4217 table this code knows.
     #[error("unknown currency code {code:?}")]
     UnknownCurrency {
@@ -220,6 +220,26 @@ pub enum ModelError {
         /// The id asked for.
         id: String,
     },
+}
+
+// The causes are boxed: autosurgeon's and automerge's errors are large, and every model call
+// returns this type, so an unboxed error would make every `Result` in the crate hundreds of bytes.
+impl From<autosurgeon::HydrateError> for ModelError {
+    fn from(e: autosurgeon::HydrateError) -> Self {
+        ModelError::Hydrate(Box::new(e))
+    }
+}
+
+impl From<autosurgeon::ReconcileError> for ModelError {
+    fn from(e: autosurgeon::ReconcileError) -> Self {
+        ModelError::Reconcile(Box::new(e))
+    }
+}
+
+impl From<automerge::AutomergeError> for ModelError {
+    fn from(e: automerge::AutomergeError) -> Self {
+        ModelError::Automerge(Box::new(e))
+    }
 }
 
 impl ModelError {

@@ -34,13 +34,13 @@ pub fn between(before: Option<&str>, after: Option<&str>) -> Result<String, Mode
     if let Some(b) = after {
         check_order("order", b)?;
     }
-    if let (Some(a), Some(b)) = (before, after) {
-        if a >= b {
-            return Err(ModelError::invalid(
-                "order",
-                "before must sort before after",
-            ));
-        }
+    if let (Some(a), Some(b)) = (before, after)
+        && a >= b
+    {
+        return Err(ModelError::invalid(
+            "order",
+            "before must sort before after",
+        ));
     }
     let key = midpoint(before.unwrap_or("").as_bytes(), after.map(str::as_bytes));
     let key = String::from_utf8(key).map_err(|_| ModelError::invalid("order", "not ASCII"))?;
@@ -86,6 +86,7 @@ fn midpoint(a: &[u8], b: Option<&[u8]>) -> Vec<u8> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -301,5 +301,6 @@ impl<S: LifecycleState> Hydrate for Lifecycle<S> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 #[path = "status_tests.rs"]
 mod tests;

@@ -90,12 +90,12 @@ impl Storecheck {
     pub fn price_compliance(&self) -> Option<Ratio> {
         let (mut ok, mut n) = (0, 0);
         for l in self.live_lines() {
-            if let (Some(target), Some(shelf)) = (&l.expected.target_price, &l.shelf_price) {
-                if target.currency == shelf.currency {
-                    n += 1;
-                    if shelf.amount_minor <= target.amount_minor {
-                        ok += 1;
-                    }
+            if let (Some(target), Some(shelf)) = (&l.expected.target_price, &l.shelf_price)
+                && target.currency == shelf.currency
+            {
+                n += 1;
+                if shelf.amount_minor <= target.amount_minor {
+                    ok += 1;
                 }
             }
         }
