@@ -3,6 +3,55 @@
 //! Each is one automerge document mapped with autosurgeon. Every document's root holds `kind`,
 //! `schema_version` and (where it has one) `account_id`, so a store or a server can classify a
 //! document from its content alone, without knowing its Rust type.
+//!
+//! Layout:
+//! - [`doc`]: the helpers the store calls (`new_document`, `hydrate_document`, `write_document`,
+//!   `listing_of`, `to_json`); [`migrate`]: schema upgrades.
+//! - [`status`]: [`Lifecycle`], the status that never moves backwards under concurrent edits.
+//! - [`money`], [`time`], [`common`], [`photo`], [`automerge_ids`]: value types shared by the
+//!   documents; [`limits`]: the size caps that keep hostile input from blowing memory.
+//! - [`client_visit`], [`storecheck`], [`meeting_note`], [`action_item`]: one module per kind.
+//!
+//! Merge rules (`domain.md`) map onto automerge like this: free text is [`autosurgeon::Text`];
+//! single values are scalars in maps (last writer wins); collections are maps keyed by stable ids
+//! (never lists); sets are maps `id -> true`; deletes are `deleted` flags; observed quantities are
+//! plain integers (never counters, so two recounts never add up); KPIs are methods, never stored.
+
+#[macro_use]
+mod macros;
+
+pub mod action_item;
+pub mod automerge_ids;
+pub mod client_visit;
+pub mod common;
+pub mod doc;
+pub mod limits;
+pub mod meeting_note;
+pub mod migrate;
+pub mod money;
+pub mod order;
+pub mod people;
+pub mod photo;
+pub mod rules;
+pub mod status;
+pub mod storecheck;
+pub mod time;
+
+pub use action_item::{ActionItem, ActionItemStatus};
+pub use client_visit::{ClientVisit, VisitStatus};
+pub use common::{GeoPoint, IdSet, SnapshotRef};
+pub use doc::{
+    TEXT_ENCODING, empty_document, hydrate_document, init_document, listing_of, load_document,
+    new_document, read_kind_str, to_json, write_document,
+};
+pub use meeting_note::{ContactReport, ContactReportStatus, MeetingNote};
+pub use migrate::{CURRENT_SCHEMA_VERSION, migrate, read_schema_version};
+pub use money::{Currency, Money};
+pub use photo::{PhotoKind, PhotoRef};
+pub use rules::CheckIn;
+pub use status::{Authority, Lifecycle, LifecycleState};
+pub use storecheck::{Storecheck, StorecheckStatus};
+pub use time::{Instant, TimeZone};
 
 use automerge::ReadDoc;
 use autosurgeon::{Hydrate, Reconcile};
@@ -126,13 +175,81 @@ pub enum ModelError {
     },
     /// The document's content does not map onto the typed model.
     #[error("document does not match the model")]
-    Hydrate(#[from] autosurgeon::HydrateError),
+    Hydrate(#[source] Box<autosurgeon::HydrateError>),
     /// Writing the typed value into the document failed.
     #[error("could not write the document")]
-    Reconcile(#[from] autosurgeon::ReconcileError),
+    Reconcile(#[source] Box<autosurgeon::ReconcileError>),
     /// The underlying automerge operation failed.
     #[error("automerge error")]
-    Automerge(#[from] automerge::AutomergeError),
+    Automerge(#[source] Box<automerge::AutomergeError>),
+    /// A currency code that is not in the ISO-4217 table this code knows.
+    #[error("unknown currency code {code:?}")]
+    UnknownCurrency {
+        /// The code as given (truncated to a few characters).
+        code: String,
+    },
+    /// A collection or text is larger than the documented cap.
+    #[error("{field} is too large: {len} > {max}")]
+    TooLarge {
+        /// The field, as a dotted path.
+        field: String,
+        /// Its size (items or bytes).
+        len: usize,
+        /// The cap.
+        max: usize,
+    },
+    /// The root `kind` is missing or names no kind this code knows.
+    #[error("unknown document kind {found:?}")]
+    UnknownKind {
+        /// What the root `kind` held (empty when missing).
+        found: String,
+    },
+    /// The document was written by an older schema; run [`migrate`] on it first.
+    #[error("schema version {found} is older than {current}: migrate first")]
+    NeedsMigration {
+        /// The version in the document.
+        found: u64,
+        /// The version this code writes.
+        current: u64,
+    },
+    /// A referenced entity (a line, an attendee) does not exist in the document.
+    #[error("no {what} with id {id:?}")]
+    NotFound {
+        /// What was looked up (`line`, `attendee`).
+        what: &'static str,
+        /// The id asked for.
+        id: String,
+    },
+}
+
+// The causes are boxed: autosurgeon's and automerge's errors are large, and every model call
+// returns this type, so an unboxed error would make every `Result` in the crate hundreds of bytes.
+impl From<autosurgeon::HydrateError> for ModelError {
+    fn from(e: autosurgeon::HydrateError) -> Self {
+        ModelError::Hydrate(Box::new(e))
+    }
+}
+
+impl From<autosurgeon::ReconcileError> for ModelError {
+    fn from(e: autosurgeon::ReconcileError) -> Self {
+        ModelError::Reconcile(Box::new(e))
+    }
+}
+
+impl From<automerge::AutomergeError> for ModelError {
+    fn from(e: automerge::AutomergeError) -> Self {
+        ModelError::Automerge(Box::new(e))
+    }
+}
+
+impl ModelError {
+    /// Shorthand for [`ModelError::InvalidValue`].
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        ModelError::InvalidValue {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
 }
 
 /// Reads the root `kind` of any document, typed or not.

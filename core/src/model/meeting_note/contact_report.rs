@@ -1,0 +1,162 @@
+//! The agency's contact report inside a meeting note: who receives it, its number and its own
+//! status. Sending and accepting need one authority, so those moves are server commands.
+
+use std::collections::BTreeMap;
+
+use autosurgeon::{Hydrate, Reconcile};
+use serde::Serialize;
+
+use crate::model::ModelError;
+use crate::model::limits::{check_map, check_required, check_short};
+use crate::model::people::Party;
+use crate::model::rules::once_opt;
+use crate::model::status::{Authority, Lifecycle, LifecycleState};
+use crate::model::time::Instant;
+
+str_enum! {
+    /// draft -> in_review -> sent -> accepted | disputed. `sent`, `accepted` and `disputed` are
+    /// server commands. A concurrent accept and dispute read as disputed: the client's objection
+    /// must not be hidden by a silence-counts-as-acceptance timer.
+    pub enum ContactReportStatus {
+        /// Being written.
+        Draft => "draft",
+        /// Waiting for the supervisor.
+        InReview => "in_review",
+        /// Sent to the client (numbered).
+        Sent => "sent",
+        /// Accepted, explicitly or by 48 working hours of silence.
+        Accepted => "accepted",
+        /// The client objected.
+        Disputed => "disputed",
+    }
+}
+
+impl LifecycleState for ContactReportStatus {
+    const ALL: &'static [Self] = ContactReportStatus::ALL;
+    const INITIAL: Self = ContactReportStatus::Draft;
+
+    fn as_str(self) -> &'static str {
+        ContactReportStatus::as_str(self)
+    }
+
+    fn can_advance(from: Self, to: Self) -> bool {
+        use ContactReportStatus::*;
+        matches!(
+            (from, to),
+            (Draft, InReview) | (InReview, Sent) | (Sent, Accepted | Disputed)
+        )
+    }
+
+    fn server_only(to: Self) -> bool {
+        use ContactReportStatus::*;
+        matches!(to, Sent | Accepted | Disputed)
+    }
+}
+
+str_enum! {
+    /// Why someone receives the report.
+    pub enum RecipientReason {
+        /// Was at the meeting.
+        Attendee => "attendee",
+        /// Superior of an attendee.
+        Superior => "superior",
+        /// A department that must know.
+        Department => "department",
+    }
+}
+
+/// A recipient of the report, keyed by its own id in `distribution`.
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+pub struct Recipient {
+    /// Name.
+    pub name: String,
+    /// E-mail address.
+    pub email: String,
+    /// Agency or client.
+    pub party: Party,
+    /// Why they receive it.
+    pub reason: RecipientReason,
+    /// Soft delete.
+    pub deleted: bool,
+}
+
+/// The contact report section.
+#[derive(Debug, Clone, PartialEq, Default, Hydrate, Reconcile)]
+pub struct ContactReport {
+    /// ONCE: the number the server assigns when it sends the report.
+    pub report_no: Option<String>,
+    /// LWW: when the server sent it.
+    pub sent_at: Option<Instant>,
+    /// MAP.
+    pub distribution: BTreeMap<String, Recipient>,
+    /// STATUS.
+    pub status: Lifecycle<ContactReportStatus>,
+}
+
+impl ContactReport {
+    /// The current status.
+    pub fn status(&self) -> ContactReportStatus {
+        self.status.status()
+    }
+
+    /// Device move: draft -> in_review.
+    pub fn submit_for_review(&mut self) -> Result<(), ModelError> {
+        self.status.advance(ContactReportStatus::InReview)
+    }
+
+    /// **Server command.** Numbers and sends the report (in_review -> sent).
+    pub fn mark_sent(
+        &mut self,
+        report_no: impl Into<String>,
+        at: Instant,
+    ) -> Result<(), ModelError> {
+        if self.report_no.is_some() {
+            return Err(ModelError::invalid(
+                "contact_report.report_no",
+                "already assigned",
+            ));
+        }
+        let report_no = report_no.into();
+        check_required("contact_report.report_no", &report_no)?;
+        self.status
+            .advance_as(Authority::Server, ContactReportStatus::Sent)?;
+        self.report_no = Some(report_no);
+        self.sent_at = Some(at);
+        Ok(())
+    }
+
+    /// **Server command.** Records acceptance or dispute (sent -> accepted | disputed).
+    pub fn close(&mut self, to: ContactReportStatus) -> Result<(), ModelError> {
+        self.status.advance_as(Authority::Server, to)
+    }
+
+    /// Checks the distribution list.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        if let Some(n) = &self.report_no {
+            check_short("contact_report.report_no", n)?;
+        }
+        check_map("contact_report.distribution", self.distribution.iter())?;
+        for (k, r) in &self.distribution {
+            check_required(&format!("contact_report.distribution.{k}.name"), &r.name)?;
+            if !r.email.contains('@') {
+                return Err(ModelError::invalid(
+                    format!("contact_report.distribution.{k}.email"),
+                    "not an e-mail address",
+                ));
+            }
+            check_short(&format!("contact_report.distribution.{k}.email"), &r.email)?;
+        }
+        Ok(())
+    }
+
+    /// ONCE number, status never backwards.
+    pub fn validate_transition(&self, before: &Self) -> Result<(), ModelError> {
+        once_opt(
+            "contact_report.report_no",
+            &before.report_no,
+            &self.report_no,
+        )?;
+        self.status
+            .check_transition(&before.status, "contact_report.status")
+    }
+}
