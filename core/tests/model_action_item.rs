@@ -1,7 +1,7 @@
 //! Action item merge rules: status never backwards, comments append-only.
 #![allow(clippy::unwrap_used)]
 
-#[path = "model_support.rs"]
+#[path = "support/model.rs"]
 mod support;
 
 use enlace_core::DocumentId;

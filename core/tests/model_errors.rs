@@ -1,7 +1,7 @@
 //! Bad input becomes typed errors, never panics.
 #![allow(clippy::unwrap_used)]
 
-#[path = "model_support.rs"]
+#[path = "support/model.rs"]
 mod support;
 
 use automerge::{ROOT, transaction::Transactable};

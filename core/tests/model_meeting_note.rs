@@ -1,7 +1,7 @@
 //! Meeting note merge rules: interleaved body edits, ordered agenda, the contact report status.
 #![allow(clippy::unwrap_used)]
 
-#[path = "model_support.rs"]
+#[path = "support/model.rs"]
 mod support;
 
 use automerge::AutoCommit;

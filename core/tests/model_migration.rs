@@ -1,7 +1,7 @@
 //! Migration from the version-0 layout (no `schema_version`, statuses as plain strings).
 #![allow(clippy::unwrap_used)]
 
-#[path = "model_support.rs"]
+#[path = "support/model.rs"]
 mod support;
 
 use automerge::{AutoCommit, ROOT, ReadDoc, transaction::Transactable};

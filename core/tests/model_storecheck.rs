@@ -1,7 +1,7 @@
 //! Storecheck merge rules between two replicas.
 #![allow(clippy::unwrap_used)]
 
-#[path = "model_support.rs"]
+#[path = "support/model.rs"]
 mod support;
 
 use enlace_core::model::rules::CheckInMethod;

@@ -1,7 +1,7 @@
 //! Client visit merge rules: concurrent check-ins, status never backwards.
 #![allow(clippy::unwrap_used)]
 
-#[path = "model_support.rs"]
+#[path = "support/model.rs"]
 mod support;
 
 use enlace_core::DocumentId;

@@ -387,6 +387,24 @@ impl Sim {
         Ok(())
     }
 
+    /// Delivers a message to the other end of `link` as if `from` had sent it (for replays and
+    /// hostile peers), skipping the network.
+    pub fn inject(&mut self, link: LinkId, from: NodeId, message: Message) {
+        let Some(l) = self.links.get(&link).copied() else {
+            return;
+        };
+        if !l.alive {
+            return;
+        }
+        let (to, conn) = if from == l.device {
+            (l.server, l.server_conn)
+        } else {
+            (l.device, l.device_conn)
+        };
+        self.nodes[to.0].inbox.push(message.clone());
+        self.handle(to, Event::MessageReceived { conn, message });
+    }
+
     /// Asks a node's engine to keep a document in sync (fetching it if the node lacks it).
     pub fn subscribe(&mut self, node: NodeId, doc: DocumentId) {
         self.handle(node, Event::Subscribe { doc });
