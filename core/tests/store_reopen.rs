@@ -28,7 +28,9 @@ fn reopened_store_returns_everything() {
 
         let task = Task::new("acme", 1_700_000_100_000, "Send the contact report");
         store.create(&task).expect("create task");
-        store.delete::<Task>(task.id.parse().expect("id")).expect("delete");
+        store
+            .delete::<Task>(task.id.parse().expect("id"))
+            .expect("delete");
 
         store
             .save_sync_state(note_id, &peer, b"opaque sync state")

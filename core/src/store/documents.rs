@@ -15,7 +15,9 @@
 //! committed, so a failed compaction never undoes or fails a write; it is retried on a later
 //! write. A generation counter on the snapshot refuses a compaction computed from a stale read.
 
-use automerge::{AutoCommit, ChangeHash, LoadOptions, OnPartialLoad, VerificationMode};
+use automerge::{
+    AutoCommit, ChangeHash, LoadOptions, OnPartialLoad, TextEncoding, VerificationMode,
+};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::error::StoreError;
@@ -88,11 +90,24 @@ pub(crate) fn load(
     }))
 }
 
+/// How text indices are counted in every document the store hands out: UTF-8 bytes, because
+/// autosurgeon's `Text` records its splices as byte offsets into a Rust `String`. With automerge's
+/// default (Unicode code points) an edit after an accent or an emoji lands in the wrong place or
+/// fails with `InvalidIndex`. The encoding is a local way of counting, not part of the stored
+/// bytes, so peers indexing in UTF-16 (JavaScript) are unaffected.
+pub const TEXT_ENCODING: TextEncoding = TextEncoding::Utf8CodeUnit;
+
+/// A new, empty document with the store's text encoding.
+pub(crate) fn new_doc() -> AutoCommit {
+    AutoCommit::new_with_encoding(TEXT_ENCODING)
+}
+
 /// Loads bytes, failing on anything automerge would otherwise skip with a warning.
 pub(crate) fn load_strict(bytes: &[u8]) -> Result<AutoCommit, automerge::AutomergeError> {
     AutoCommit::load_with_options(
         bytes,
         LoadOptions::new()
+            .text_encoding(TEXT_ENCODING)
             .on_partial_load(OnPartialLoad::Error)
             .verification_mode(VerificationMode::Check),
     )

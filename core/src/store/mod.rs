@@ -29,7 +29,7 @@ mod sqlite;
 mod storage;
 mod sync_state;
 
-pub use documents::{Compaction, DocumentStats};
+pub use documents::{Compaction, DocumentStats, TEXT_ENCODING};
 pub use error::StoreError;
 pub use listing::{Deleted, ListedDocument, Order, Query};
 pub use schema::SCHEMA_VERSION;

@@ -12,7 +12,7 @@ use crate::model::{Document, DocumentKind, ModelError, read_kind};
 
 /// A new automerge document holding `value`, with the root `kind` and `schema_version` set.
 pub(crate) fn new_document<D: Document>(value: &D) -> Result<AutoCommit, ModelError> {
-    let mut doc = AutoCommit::new();
+    let mut doc = super::documents::new_doc();
     autosurgeon::reconcile(&mut doc, value)?;
     if doc.get(automerge::ROOT, "kind")?.is_none() {
         doc.put(automerge::ROOT, "kind", D::KIND.as_str())?;

@@ -192,7 +192,8 @@ impl Store {
 
     // ---- raw API ----
 
-    /// The whole document, or `None` when it is not stored.
+    /// The whole document, or `None` when it is not stored. Its text indices count UTF-8 bytes
+    /// ([`TEXT_ENCODING`](super::TEXT_ENCODING)).
     pub fn load_raw(&self, id: DocumentId) -> Result<Option<AutoCommit>, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -231,7 +232,7 @@ impl Store {
         let existing = documents::load(&tx, &id, &self.identity.actor)?;
         let mut doc = match &existing {
             Some(loaded) => loaded.doc.clone(),
-            None => AutoCommit::new().with_actor(self.identity.actor.clone()),
+            None => documents::new_doc().with_actor(self.identity.actor.clone()),
         };
         let heads_before = doc.get_heads();
         doc.load_incremental(bytes)
