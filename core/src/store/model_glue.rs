@@ -11,16 +11,40 @@ use automerge::{AutoCommit, ReadDoc};
 use crate::model::{Document, DocumentKind, ModelError, read_kind};
 
 /// A new automerge document holding `value`, with the root `kind` and `schema_version` set.
+///
+/// `kind` and `schema_version` go in first, then the value (see [`reconcile`]).
 pub(crate) fn new_document<D: Document>(value: &D) -> Result<AutoCommit, ModelError> {
     let mut doc = super::documents::new_doc();
-    autosurgeon::reconcile(&mut doc, value)?;
-    if doc.get(automerge::ROOT, "kind")?.is_none() {
-        doc.put(automerge::ROOT, "kind", D::KIND.as_str())?;
-    }
-    if doc.get(automerge::ROOT, "schema_version")?.is_none() {
-        doc.put(automerge::ROOT, "schema_version", D::SCHEMA_VERSION)?;
-    }
+    doc.put(automerge::ROOT, "kind", D::KIND.as_str())?;
+    doc.put(automerge::ROOT, "schema_version", D::SCHEMA_VERSION)?;
+    reconcile(&mut doc, value)?;
     Ok(doc)
+}
+
+/// `autosurgeon::reconcile`, with its one known panic turned into an error.
+///
+/// autosurgeon 0.14 panics ("reconcile into hydrate::Value should not fail") when a `Text`
+/// hydrated from one document is written where a new object must be created: into another
+/// document, or over a different text object. That is a caller mistake (copying a `Text` between
+/// documents), not a reason to take the app down, so it becomes a `StaleHeads` error. The
+/// document being reconciled is a local copy the caller discards on error, so a half-applied
+/// reconcile is never stored.
+fn reconcile<D: Document>(doc: &mut AutoCommit, value: &D) -> Result<(), ModelError> {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        autosurgeon::reconcile(&mut *doc, value)
+    }));
+    match result {
+        Ok(r) => Ok(r?),
+        Err(_) => {
+            tracing::warn!(kind = %D::KIND, "reconcile panicked on a stale value");
+            Err(ModelError::Reconcile(
+                autosurgeon::ReconcileError::StaleHeads(autosurgeon::reconcile::StaleHeads {
+                    expected: Vec::new(),
+                    found: doc.get_heads(),
+                }),
+            ))
+        }
+    }
 }
 
 /// Brings an older document up to the schema this code writes. The model owns the real
@@ -57,7 +81,7 @@ pub(crate) fn write_document<D: Document>(
 ) -> Result<(), ModelError> {
     after.validate()?;
     after.validate_transition(before)?;
-    autosurgeon::reconcile(doc, after)?;
+    reconcile(doc, after)?;
     Ok(())
 }
 

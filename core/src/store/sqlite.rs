@@ -115,17 +115,16 @@ impl Store {
     pub fn create<D: Document>(&self, value: &D) -> Result<DocumentId, StoreError> {
         let id = value.id();
         value.validate().map_err(StoreError::invalid)?;
-        let mut doc = model_glue::new_document(value)
-            .map_err(|e| StoreError::from_model(id, e))?
-            .with_actor(self.identity.actor.clone());
-        let snapshot = doc.save();
-        let heads = doc.get_heads();
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
         if documents::exists(&tx, &id)? {
             return Err(StoreError::AlreadyExists(id));
         }
-        documents::insert(&tx, &id, &snapshot, &heads)?;
+        let mut doc = model_glue::new_document(value)
+            .map_err(|e| StoreError::from_model(id, e))?
+            .with_actor(self.identity.actor.clone());
+        let snapshot = doc.save();
+        documents::insert(&tx, &id, &snapshot, &doc.get_heads())?;
         listing::upsert(&tx, &id, &value.listing())?;
         tx.commit()?;
         Ok(id)
