@@ -31,7 +31,7 @@ fn query_filters_and_orders_the_listing() {
         note_ids.push(store.create(&note).expect("create"));
     }
     store
-        .create(&Task::new("acme", MONDAY + 2 * DAY, "task"))
+        .create(&Task::new("acme", MONDAY + 2 * DAY - 3_600_000, "task"))
         .expect("task");
     // note 1 moves on; note 3 is deleted.
     store

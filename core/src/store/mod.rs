@@ -1,7 +1,7 @@
 //! The embedded SQLite store: typed documents kept durably on a device (or a server).
 //!
 //! Layout:
-//! - [`schema`](self): the tables and the one migration path (`PRAGMA user_version`).
+//! - `schema`: the tables and the one migration path (`PRAGMA user_version`).
 //! - `documents`: each document as a snapshot plus incremental chunks, and compaction.
 //! - `listing`: the index lists and queries read ([`Query`], [`ListedDocument`]).
 //! - `sync_state`: automerge sync states per (document, peer storage id).

@@ -21,7 +21,7 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use automerge::{AutoCommit, ChangeHash, ReadDoc};
+use automerge::{AutoCommit, ChangeHash};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use super::documents::{self, Compaction, DocumentStats, Loaded};
@@ -228,11 +228,11 @@ impl Store {
         }
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
-        let existing = documents::load(&tx, &id, &self.identity.actor)?;
-        let mut doc = match &existing {
-            Some(loaded) => loaded.doc.clone(),
-            None => documents::new_doc().with_actor(self.identity.actor.clone()),
-        };
+        let mut existing = documents::load(&tx, &id, &self.identity.actor)?;
+        let mut fresh = documents::new_doc().with_actor(self.identity.actor.clone());
+        // On error below, `doc` (a copy in memory) is simply dropped and the transaction rolled
+        // back: nothing of a refused merge is stored.
+        let doc = existing.as_mut().map_or(&mut fresh, |l| &mut l.doc);
         let heads_before = doc.get_heads();
         doc.load_incremental(bytes)
             .map_err(|source| StoreError::malformed(id, source))?;
@@ -247,10 +247,9 @@ impl Store {
                 heads,
             });
         }
-        let listing = index(&doc).map_err(|e| StoreError::from_model(id, e))?;
+        let listing = index(doc).map_err(|e| StoreError::from_model(id, e))?;
         match existing {
             Some(mut loaded) => {
-                loaded.doc = doc;
                 append(&tx, id, &mut loaded, &heads_before, &listing)?;
                 tx.commit()?;
                 self.maybe_compact(&mut conn, id, loaded);
@@ -260,7 +259,7 @@ impl Store {
                 })
             }
             None => {
-                documents::insert(&tx, &id, &doc.save(), &heads)?;
+                documents::insert(&tx, &id, &fresh.save(), &heads)?;
                 listing::upsert(&tx, &id, &listing)?;
                 tx.commit()?;
                 Ok(Merged {
