@@ -1,1 +1,51 @@
-//! The embedded SQLite store.
+//! The embedded SQLite store: typed documents kept durably on a device (or a server).
+//!
+//! Layout:
+//! - `schema`: the tables and the one migration path (`PRAGMA user_version`).
+//! - `documents`: each document as a snapshot plus incremental chunks, and compaction.
+//! - `listing`: the index lists and queries read ([`Query`], [`ListedDocument`]).
+//! - `sync_state`: automerge sync states per (document, peer storage id).
+//! - `meta`: the store's storage id and actor id.
+//! - [`Storage`]: the fallible raw interface the sync engine uses; [`Store`] implements it.
+//! - `model_glue`: the few calls into the typed model.
+//!
+//! Every mutating call has committed (and synced) its SQLite transaction when it returns `Ok`.
+//!
+//! ```
+//! use enlace_core::store::{Query, Store};
+//!
+//! let store = Store::open_in_memory()?;
+//! assert!(store.list(&Query::new())?.is_empty());
+//! # Ok::<(), enlace_core::store::StoreError>(())
+//! ```
+
+mod documents;
+mod error;
+mod listing;
+mod meta;
+mod model_glue;
+mod schema;
+mod sqlite;
+mod storage;
+mod sync_state;
+
+pub use documents::{Compaction, DocumentStats, TEXT_ENCODING};
+pub use error::StoreError;
+pub use listing::{Deleted, ListedDocument, Order, Query};
+pub use schema::SCHEMA_VERSION;
+pub use sqlite::{BUSY_TIMEOUT, Store};
+pub use storage::{IndexFn, MergeOutcome, Merged, Storage};
+
+/// Largest input [`Store::merge_changes_with`] accepts: 64 MiB, well above the 5 MB stress-size
+/// storecheck of `domain.md`, low enough that one hostile message cannot exhaust a phone.
+pub const MAX_MERGE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Most rows one [`Query`] may ask for. Lists page through larger sets.
+pub const MAX_QUERY_LIMIT: u32 = 1_000;
+
+/// Most rows one [`Store::changed_since`] call returns.
+pub const MAX_CHANGED_SINCE_LIMIT: u32 = 10_000;
+
+/// Largest sync state saved: an encoded automerge sync state is a few heads and a bloom filter,
+/// far below this.
+pub const MAX_SYNC_STATE_BYTES: usize = 1024 * 1024;

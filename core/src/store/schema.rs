@@ -1,0 +1,162 @@
+//! The schema and its one migration path.
+//!
+//! The schema version lives in SQLite's `PRAGMA user_version` (0 for a new, empty file). Each
+//! upgrade is one function in [`MIGRATIONS`], applied in its own `IMMEDIATE` transaction together
+//! with the bump of `user_version`, so a crash mid-upgrade leaves the previous version intact and
+//! the next open resumes from there. A file from a newer version of this code is refused rather
+//! than guessed at.
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use super::error::StoreError;
+
+/// One upgrade step: from version `i` to `i + 1` for the step at index `i`.
+type Migration = fn(&Transaction<'_>) -> rusqlite::Result<()>;
+
+/// Every upgrade, in order. Append only: a released step is never edited.
+const MIGRATIONS: &[Migration] = &[to_v1];
+
+/// The schema version this code writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// v1: documents (snapshot + chunks), the listing index, sync states, meta.
+fn to_v1(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "
+        -- Small per-store facts: the storage id, the actor id.
+        CREATE TABLE meta (
+            key   TEXT PRIMARY KEY NOT NULL,
+            value TEXT NOT NULL
+        ) WITHOUT ROWID;
+
+        -- One row per document: its compacted snapshot (an automerge `save()`) and its current
+        -- heads (concatenated 32-byte change hashes), so asking for heads loads no CRDT.
+        -- `generation` counts compactions, so a compaction computed from a stale read is refused.
+        -- `seq` is the catch-up sequence: a store-wide counter bumped on every write, so a
+        -- caller can ask which documents changed since a point.
+        CREATE TABLE documents (
+            id         BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 16),
+            snapshot   BLOB NOT NULL,
+            heads      BLOB NOT NULL,
+            generation INTEGER NOT NULL DEFAULT 0,
+            seq        INTEGER NOT NULL
+        );
+        CREATE INDEX documents_seq ON documents (seq);
+
+        -- Incremental chunks (automerge `save_after`) written since the snapshot, in order.
+        CREATE TABLE chunks (
+            seq    INTEGER PRIMARY KEY AUTOINCREMENT,
+            doc_id BLOB NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+            bytes  BLOB NOT NULL
+        );
+        CREATE INDEX chunks_doc ON chunks (doc_id, seq);
+
+        -- What lists and queries read, derived from the document in the same transaction as
+        -- every chunk, so it never disagrees with the content.
+        CREATE TABLE listings (
+            doc_id     BLOB PRIMARY KEY NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+            kind       TEXT NOT NULL,
+            account_id TEXT,
+            status     TEXT NOT NULL,
+            date_ms    INTEGER NOT NULL,
+            title      TEXT NOT NULL,
+            deleted    INTEGER NOT NULL CHECK (deleted IN (0, 1))
+        );
+        CREATE INDEX listings_kind_date ON listings (kind, date_ms DESC);
+        CREATE INDEX listings_account_date ON listings (account_id, date_ms DESC);
+        CREATE INDEX listings_date ON listings (date_ms DESC);
+
+        -- automerge sync states per (document, peer storage id). Not tied to `documents` by a
+        -- foreign key: a peer may tell us about a document before we hold any of it.
+        CREATE TABLE sync_states (
+            doc_id     BLOB NOT NULL CHECK (length(doc_id) = 16),
+            storage_id TEXT NOT NULL,
+            state      BLOB NOT NULL,
+            PRIMARY KEY (doc_id, storage_id)
+        ) WITHOUT ROWID;
+        ",
+    )
+}
+
+/// Reads `PRAGMA user_version`.
+pub(crate) fn user_version(conn: &Connection) -> Result<u32, StoreError> {
+    let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    u32::try_from(v).map_err(|_| StoreError::corrupt(format!("negative schema version {v}")))
+}
+
+/// Brings the schema up to [`SCHEMA_VERSION`], one step per transaction.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    migrate_to(conn, SCHEMA_VERSION)
+}
+
+fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), StoreError> {
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Read inside the write lock: another process may have upgraded meanwhile.
+        let version = user_version(&tx)?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::corrupt(format!(
+                "schema version {version} is newer than supported {SCHEMA_VERSION}"
+            )));
+        }
+        if version >= target {
+            return Ok(());
+        }
+        let step = MIGRATIONS
+            .get(version as usize)
+            .ok_or_else(|| StoreError::corrupt(format!("no migration from version {version}")))?;
+        step(&tx)?;
+        tx.pragma_update(None, "user_version", version + 1)?;
+        tx.commit()?;
+        tracing::info!(from = version, to = version + 1, "store schema upgraded");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tables(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .expect("prepare");
+        stmt.query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    }
+
+    #[test]
+    fn upgrades_from_every_old_version() {
+        let mut fresh = Connection::open_in_memory().expect("open");
+        migrate(&mut fresh).expect("migrate");
+        let expected = tables(&fresh);
+        for start in 0..SCHEMA_VERSION {
+            let mut conn = Connection::open_in_memory().expect("open");
+            migrate_to(&mut conn, start).expect("old schema");
+            assert_eq!(user_version(&conn).expect("version"), start);
+            migrate(&mut conn).expect("upgrade");
+            assert_eq!(user_version(&conn).expect("version"), SCHEMA_VERSION);
+            assert_eq!(tables(&conn), expected, "upgrade from v{start}");
+        }
+    }
+
+    #[test]
+    fn migrating_twice_is_a_no_op() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        migrate(&mut conn).expect("first");
+        migrate(&mut conn).expect("second");
+        assert_eq!(user_version(&conn).expect("version"), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .expect("set");
+        assert!(matches!(
+            migrate(&mut conn),
+            Err(StoreError::Corrupt { .. })
+        ));
+    }
+}

@@ -1,0 +1,473 @@
+//! [`Store`]: the SQLite implementation, with the typed API on top of the raw one.
+//!
+//! # Connection and threads
+//!
+//! One `rusqlite::Connection` behind a `Mutex`. SQLite lets one writer in at a time anyway, a
+//! phone's workload is a handful of documents at once, and one connection keeps every call's
+//! load-modify-append sequence trivially serialised (no lost update between two `update`s of the
+//! same document). `Store` is therefore `Send + Sync` and can be shared in an `Arc`. A poisoned
+//! mutex is recovered: every call runs inside a rusqlite `Transaction`, which rolls back when a
+//! panic drops it, so the connection is left clean.
+//!
+//! # Durability
+//!
+//! WAL journal with `synchronous=FULL`: every commit syncs the WAL before returning, so a call
+//! that returned `Ok` survives a killed process *and* a power cut (with `NORMAL`, WAL commits can
+//! be lost on power loss). The cost is one fsync per write, which a phone's edit rate affords.
+//! Writes use `BEGIN IMMEDIATE` so they take the write lock up front and wait (busy timeout)
+//! rather than fail half-way when another connection holds it.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use automerge::{AutoCommit, ChangeHash};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use super::documents::{self, Compaction, DocumentStats, Loaded};
+use super::error::StoreError;
+use super::listing::{self, ListedDocument, Query};
+use super::meta::{self, Identity};
+use super::model_glue;
+use super::schema;
+use super::storage::{IndexFn, MergeOutcome, Merged, Storage};
+use super::sync_state;
+use super::{MAX_CHANGED_SINCE_LIMIT, MAX_MERGE_BYTES};
+use crate::ids::{DocumentId, StorageId};
+use crate::model::{Document, Listing, ModelError};
+
+/// How long a call waits for another connection's write lock before failing with `SQLITE_BUSY`.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The embedded document store: typed documents kept durably in one SQLite file.
+#[derive(Debug)]
+pub struct Store {
+    conn: Mutex<Connection>,
+    identity: Identity,
+}
+
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Store>();
+};
+
+impl Store {
+    /// Opens (creating if needed) the store at `path`, upgrading its schema.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        let conn = Connection::open(path)?;
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(%mode, path = %path.display(), "store could not switch to WAL");
+        }
+        Self::init(conn)
+    }
+
+    /// A store that lives in memory only (tests, previews).
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Self, StoreError> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        schema::migrate(&mut conn)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let identity = meta::load_or_create(&tx)?;
+        tx.commit()?;
+        tracing::debug!(storage_id = %identity.storage_id, "store opened");
+        Ok(Self {
+            conn: Mutex::new(conn),
+            identity,
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // See the module docs: a panic mid-call rolled its transaction back.
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// This store's storage id, made on first open and kept.
+    pub fn storage_id(&self) -> &StorageId {
+        &self.identity.storage_id
+    }
+
+    /// Runs SQLite's `PRAGMA integrity_check` (reads the whole file: call it on demand, not on
+    /// every open).
+    pub fn check_integrity(&self) -> Result<(), StoreError> {
+        let conn = self.conn();
+        let result: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if result == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::corrupt(format!("integrity check: {result}")))
+        }
+    }
+
+    // ---- typed API ----
+
+    /// Stores a new document holding `value` and returns its id (`value.id()`).
+    pub fn create<D: Document>(&self, value: &D) -> Result<DocumentId, StoreError> {
+        let id = value.id();
+        value.validate().map_err(StoreError::invalid)?;
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        if documents::exists(&tx, &id)? {
+            return Err(StoreError::AlreadyExists(id));
+        }
+        let mut doc = model_glue::new_document(value)
+            .map_err(|e| StoreError::from_model(id, e))?
+            .with_actor(self.identity.actor.clone());
+        let snapshot = doc.save();
+        documents::insert(&tx, &id, &snapshot, &doc.get_heads())?;
+        listing::upsert(&tx, &id, &value.listing())?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// The typed value of document `id`.
+    pub fn get<D: Document>(&self, id: DocumentId) -> Result<D, StoreError> {
+        let mut doc = self.load_existing(id)?.doc;
+        model_glue::migrate::<D>(&mut doc).map_err(|e| StoreError::from_model(id, e))?;
+        model_glue::hydrate_document(&doc).map_err(|e| StoreError::from_model(id, e))
+    }
+
+    /// Edits document `id`: hydrates it, runs `edit` on the value, validates the result (alone
+    /// and as a transition from the stored value), writes the difference as one chunk and updates
+    /// the listing, all in one transaction. An error from `edit` or from validation writes
+    /// nothing and comes back as [`StoreError::InvalidValue`]. Returns what `edit` returned.
+    pub fn update<D, R>(
+        &self,
+        id: DocumentId,
+        edit: impl FnOnce(&mut D) -> Result<R, ModelError>,
+    ) -> Result<R, StoreError>
+    where
+        D: Document,
+    {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        let mut loaded =
+            documents::load(&tx, &id, &self.identity.actor)?.ok_or(StoreError::NotFound(id))?;
+        let heads_before = loaded.doc.get_heads();
+        let model = |e| StoreError::from_model(id, e);
+        model_glue::migrate::<D>(&mut loaded.doc).map_err(model)?;
+        let before: D = model_glue::hydrate_document(&loaded.doc).map_err(model)?;
+        let mut after = before.clone();
+        let out = edit(&mut after).map_err(StoreError::invalid)?;
+        if after.id() != id {
+            return Err(StoreError::invalid(ModelError::InvalidValue {
+                field: "id".into(),
+                reason: format!("cannot change from {id} to {}", after.id()),
+            }));
+        }
+        model_glue::write_document(&mut loaded.doc, &before, &after).map_err(model)?;
+        let written = append(&tx, id, &mut loaded, &heads_before, &after.listing())?;
+        tx.commit()?;
+        if written {
+            self.maybe_compact(&mut conn, id, loaded);
+        }
+        Ok(out)
+    }
+
+    /// Soft-deletes document `id` (sets its `deleted` flag; the content stays and syncs).
+    pub fn delete<D: Document>(&self, id: DocumentId) -> Result<(), StoreError> {
+        self.update::<D, ()>(id, |d| {
+            d.set_deleted(true);
+            Ok(())
+        })
+    }
+
+    /// Lists documents from the index (no CRDT is loaded).
+    pub fn list(&self, query: &Query) -> Result<Vec<ListedDocument>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        listing::query(&tx, query)
+    }
+
+    // ---- raw API ----
+
+    /// The whole document, or `None` when it is not stored. Its text indices count UTF-8 bytes
+    /// ([`TEXT_ENCODING`](super::TEXT_ENCODING)).
+    pub fn load_raw(&self, id: DocumentId) -> Result<Option<AutoCommit>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        Ok(documents::load(&tx, &id, &self.identity.actor)?.map(|l| l.doc))
+    }
+
+    /// The document's heads, or `None` when it is not stored.
+    pub fn heads(&self, id: DocumentId) -> Result<Option<Vec<ChangeHash>>, StoreError> {
+        documents::heads(&self.conn(), &id)
+    }
+
+    /// Applies another replica's changes to document `id` (creating it if new) and indexes the
+    /// result with `index`; see [`Storage::merge_changes`]. At most [`MAX_MERGE_BYTES`].
+    pub fn merge_changes_with(
+        &self,
+        id: DocumentId,
+        bytes: &[u8],
+        index: impl Fn(&AutoCommit) -> Result<Listing, ModelError>,
+    ) -> Result<Merged, StoreError> {
+        if bytes.len() > MAX_MERGE_BYTES {
+            return Err(StoreError::TooLarge {
+                what: "merged changes",
+                len: bytes.len(),
+                max: MAX_MERGE_BYTES,
+            });
+        }
+        // Parse everything before touching the database: automerge's `load_incremental` would
+        // apply the valid prefix of a damaged input and only log the rest. Missing dependencies
+        // are fine at this point (they may be in our copy); they are checked after applying.
+        match documents::load_strict(bytes) {
+            Ok(_) | Err(automerge::AutomergeError::MissingDeps) => {}
+            Err(source) => return Err(StoreError::malformed(id, source)),
+        }
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        let mut existing = documents::load(&tx, &id, &self.identity.actor)?;
+        let mut fresh = documents::new_doc().with_actor(self.identity.actor.clone());
+        // On error below, `doc` (a copy in memory) is simply dropped and the transaction rolled
+        // back: nothing of a refused merge is stored.
+        let doc = existing.as_mut().map_or(&mut fresh, |l| &mut l.doc);
+        let heads_before = doc.get_heads();
+        doc.load_incremental(bytes)
+            .map_err(|source| StoreError::malformed(id, source))?;
+        let missing = doc.get_missing_deps(&[]).len();
+        if missing > 0 {
+            return Err(StoreError::MissingDependencies { id, missing });
+        }
+        let heads = doc.get_heads();
+        if heads == heads_before {
+            return Ok(Merged {
+                outcome: MergeOutcome::Unchanged,
+                heads,
+            });
+        }
+        let listing = index(doc).map_err(|e| StoreError::from_model(id, e))?;
+        match existing {
+            Some(mut loaded) => {
+                append(&tx, id, &mut loaded, &heads_before, &listing)?;
+                tx.commit()?;
+                self.maybe_compact(&mut conn, id, loaded);
+                Ok(Merged {
+                    outcome: MergeOutcome::Updated,
+                    heads,
+                })
+            }
+            None => {
+                documents::insert(&tx, &id, &fresh.save(), &heads)?;
+                listing::upsert(&tx, &id, &listing)?;
+                tx.commit()?;
+                Ok(Merged {
+                    outcome: MergeOutcome::Created,
+                    heads,
+                })
+            }
+        }
+    }
+
+    /// [`merge_changes_with`](Self::merge_changes_with) for a document known to be a `D`: the
+    /// listing comes from the typed value, and bytes holding another kind are refused.
+    pub fn merge_from<D: Document>(
+        &self,
+        id: DocumentId,
+        other: &[u8],
+    ) -> Result<Merged, StoreError> {
+        self.merge_changes_with(id, other, |doc| {
+            model_glue::hydrate_document::<D>(doc).map(|d| d.listing())
+        })
+    }
+
+    /// Saves the sync state of `doc` with the peer whose storage id is `peer` (opaque bytes, at
+    /// most [`MAX_SYNC_STATE_BYTES`](super::MAX_SYNC_STATE_BYTES)).
+    pub fn save_sync_state(
+        &self,
+        doc: DocumentId,
+        peer: &StorageId,
+        state: &[u8],
+    ) -> Result<(), StoreError> {
+        sync_state::save(&self.conn(), &doc, peer, state)
+    }
+
+    /// The saved sync state of `doc` with `peer`, if any.
+    pub fn load_sync_state(
+        &self,
+        doc: DocumentId,
+        peer: &StorageId,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        sync_state::load(&self.conn(), &doc, peer)
+    }
+
+    /// Every stored document id, in id order.
+    pub fn document_ids(&self) -> Result<Vec<DocumentId>, StoreError> {
+        documents::ids(&self.conn())
+    }
+
+    /// How many documents are stored.
+    pub fn document_count(&self) -> Result<u64, StoreError> {
+        documents::count(&self.conn())
+    }
+
+    /// Documents written after catch-up sequence `after`, oldest write first, at most `limit`
+    /// (1..=[`MAX_CHANGED_SINCE_LIMIT`]).
+    pub fn changed_since(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<(DocumentId, i64)>, StoreError> {
+        if limit == 0 || limit > MAX_CHANGED_SINCE_LIMIT {
+            return Err(StoreError::QueryLimit {
+                requested: limit,
+                max: MAX_CHANGED_SINCE_LIMIT,
+            });
+        }
+        documents::changed_since(&self.conn(), after, limit)
+    }
+
+    // ---- maintenance ----
+
+    /// How document `id` is stored (snapshot and chunk sizes).
+    pub fn stats(&self, id: DocumentId) -> Result<DocumentStats, StoreError> {
+        Ok(self.load_existing(id)?.stats)
+    }
+
+    /// Compacts document `id` now, whatever its size: a new snapshot replaces the old one and its
+    /// chunks, in one transaction. Errors are returned (the automatic compaction after a write
+    /// only logs them, because the write itself has already succeeded).
+    pub fn compact(&self, id: DocumentId) -> Result<Compaction, StoreError> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        let mut loaded =
+            documents::load(&tx, &id, &self.identity.actor)?.ok_or(StoreError::NotFound(id))?;
+        let done = documents::compact(
+            &tx,
+            &id,
+            &mut loaded.doc,
+            loaded.generation,
+            loaded.last_chunk,
+        )?;
+        tx.commit()?;
+        Ok(done)
+    }
+
+    fn load_existing(&self, id: DocumentId) -> Result<Loaded, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        documents::load(&tx, &id, &self.identity.actor)?.ok_or(StoreError::NotFound(id))
+    }
+
+    /// Compacts after a committed write if the chunks have outgrown the snapshot. The write has
+    /// already succeeded, so a failure here is logged, not returned: the chunks stay and loading
+    /// keeps working; the next write retries.
+    fn maybe_compact(&self, conn: &mut Connection, id: DocumentId, mut loaded: Loaded) {
+        if !documents::needs_compaction(&loaded.stats) {
+            return;
+        }
+        let result = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)
+            .and_then(|tx| {
+                let done = documents::compact(
+                    &tx,
+                    &id,
+                    &mut loaded.doc,
+                    loaded.generation,
+                    loaded.last_chunk,
+                )?;
+                tx.commit()?;
+                Ok(done)
+            });
+        match result {
+            Ok(done) => tracing::debug!(document = %id, before = ?loaded.stats, ?done, "compacted"),
+            Err(error) => tracing::warn!(
+                document = %id,
+                error = &error as &dyn std::error::Error,
+                "compaction failed; the chunks are kept"
+            ),
+        }
+    }
+}
+
+/// Begins a write transaction that takes the write lock up front.
+fn write_tx(conn: &mut Connection) -> Result<Transaction<'_>, StoreError> {
+    Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+}
+
+/// Appends the changes `loaded.doc` made since `heads_before` as one chunk and rewrites the
+/// listing, inside `tx`. Returns whether anything was written; keeps `loaded.stats` current.
+fn append(
+    tx: &Transaction<'_>,
+    id: DocumentId,
+    loaded: &mut Loaded,
+    heads_before: &[ChangeHash],
+    listing: &Listing,
+) -> Result<bool, StoreError> {
+    let heads = loaded.doc.get_heads();
+    if heads == heads_before {
+        // Nothing changed: no empty chunk, no write.
+        return Ok(false);
+    }
+    let chunk = loaded.doc.save_after(heads_before);
+    let seq = documents::append_chunk(tx, &id, &chunk, &heads)?;
+    listing::upsert(tx, &id, listing)?;
+    loaded.stats.chunk_count += 1;
+    loaded.stats.chunk_bytes += chunk.len();
+    loaded.last_chunk = Some(seq);
+    Ok(true)
+}
+
+impl Storage for Store {
+    fn storage_id(&self) -> Result<StorageId, StoreError> {
+        Ok(self.identity.storage_id.clone())
+    }
+
+    fn load_raw(&self, id: DocumentId) -> Result<Option<AutoCommit>, StoreError> {
+        Store::load_raw(self, id)
+    }
+
+    fn heads(&self, id: DocumentId) -> Result<Option<Vec<ChangeHash>>, StoreError> {
+        Store::heads(self, id)
+    }
+
+    fn merge_changes(
+        &self,
+        id: DocumentId,
+        bytes: &[u8],
+        index: IndexFn<'_>,
+    ) -> Result<Merged, StoreError> {
+        self.merge_changes_with(id, bytes, index)
+    }
+
+    fn save_sync_state(
+        &self,
+        doc: DocumentId,
+        peer: &StorageId,
+        state: &[u8],
+    ) -> Result<(), StoreError> {
+        Store::save_sync_state(self, doc, peer, state)
+    }
+
+    fn load_sync_state(
+        &self,
+        doc: DocumentId,
+        peer: &StorageId,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        Store::load_sync_state(self, doc, peer)
+    }
+
+    fn document_ids(&self) -> Result<Vec<DocumentId>, StoreError> {
+        Store::document_ids(self)
+    }
+
+    fn document_count(&self) -> Result<u64, StoreError> {
+        Store::document_count(self)
+    }
+
+    fn changed_since(&self, after: i64, limit: u32) -> Result<Vec<(DocumentId, i64)>, StoreError> {
+        Store::changed_since(self, after, limit)
+    }
+}
