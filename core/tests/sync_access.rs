@@ -115,13 +115,21 @@ fn a_read_only_peers_changes_are_not_applied_anywhere() {
     sim.subscribe(reader, doc);
     sim.subscribe(third, doc);
     sim.run_until_quiescent().expect("quiet");
-    assert_eq!(sim.heads(reader, doc), sim.heads(writer, doc), "the reader reads");
+    assert_eq!(
+        sim.heads(reader, doc),
+        sim.heads(writer, doc),
+        "the reader reads"
+    );
 
     sim.edit(reader, doc, |d| d.put(ROOT, "facings", 99).map(|_| ()))
         .expect("local edit");
     sim.run_until_quiescent().expect("quiet");
     let server_heads = sim.heads(server, doc);
-    assert_ne!(sim.heads(reader, doc), server_heads, "the reader's change stays local");
+    assert_ne!(
+        sim.heads(reader, doc),
+        server_heads,
+        "the reader's change stays local"
+    );
     assert_eq!(sim.heads(writer, doc), server_heads);
     assert_eq!(sim.heads(third, doc), server_heads);
 
@@ -130,5 +138,9 @@ fn a_read_only_peers_changes_are_not_applied_anywhere() {
         .expect("edit");
     sim.run_until_quiescent().expect("quiet");
     let reader_doc = sim.document(reader, doc).expect("doc");
-    assert!(automerge::ReadDoc::get(&reader_doc, ROOT, "price").expect("get").is_some());
+    assert!(
+        automerge::ReadDoc::get(&reader_doc, ROOT, "price")
+            .expect("get")
+            .is_some()
+    );
 }

@@ -13,11 +13,25 @@ use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Put { replica: usize, key: u8, value: i64 },
-    Type { replica: usize, at: usize, text: String },
-    Drop { replica: usize },
-    Reconnect { replica: usize },
-    Wait { millis: u64 },
+    Put {
+        replica: usize,
+        key: u8,
+        value: i64,
+    },
+    Type {
+        replica: usize,
+        at: usize,
+        text: String,
+    },
+    Drop {
+        replica: usize,
+    },
+    Reconnect {
+        replica: usize,
+    },
+    Wait {
+        millis: u64,
+    },
 }
 
 fn op(replicas: usize) -> impl Strategy<Value = Op> {
@@ -31,9 +45,8 @@ fn op(replicas: usize) -> impl Strategy<Value = Op> {
 }
 
 fn scenario() -> impl Strategy<Value = (u64, usize, Vec<Op>)> {
-    (any::<u64>(), 2usize..=5).prop_flat_map(|(seed, n)| {
-        (Just(seed), Just(n), prop::collection::vec(op(n), 1..60))
-    })
+    (any::<u64>(), 2usize..=5)
+        .prop_flat_map(|(seed, n)| (Just(seed), Just(n), prop::collection::vec(op(n), 1..60)))
 }
 
 fn json(sim: &Sim, node: enlace_core::sync::sim::NodeId, doc: DocumentId) -> serde_json::Value {
@@ -122,15 +135,50 @@ fn hostile(docs: Vec<DocumentId>, real_sync: Vec<u8>) -> impl Strategy<Value = (
             0 => Message::Join {
                 sender_id: peer,
                 peer_metadata: PeerMetadata::default(),
-                supported_protocol_versions: if count % 3 == 0 { Some(vec!["2".into()]) } else { None },
+                supported_protocol_versions: if count % 3 == 0 {
+                    Some(vec!["2".into()])
+                } else {
+                    None
+                },
             },
-            1 => Message::Sync { sender_id: peer, target_id: target, document_id: doc, data },
-            2 => Message::Request { sender_id: peer, target_id: target, document_id: doc, data },
-            3 => Message::DocUnavailable { sender_id: peer, target_id: target, document_id: doc },
-            4 => Message::Ephemeral { sender_id: peer, target_id: target, document_id: doc, data, count: count % 4, session_id: "s".into() },
+            1 => Message::Sync {
+                sender_id: peer,
+                target_id: target,
+                document_id: doc,
+                data,
+            },
+            2 => Message::Request {
+                sender_id: peer,
+                target_id: target,
+                document_id: doc,
+                data,
+            },
+            3 => Message::DocUnavailable {
+                sender_id: peer,
+                target_id: target,
+                document_id: doc,
+            },
+            4 => Message::Ephemeral {
+                sender_id: peer,
+                target_id: target,
+                document_id: doc,
+                data,
+                count: count % 4,
+                session_id: "s".into(),
+            },
             5 => Message::Leave { sender_id: peer },
-            6 => Message::RemoteHeadsChanged { sender_id: peer, target_id: target, document_id: doc, new_heads: vec![] },
-            _ => Message::Peer { sender_id: peer, target_id: target, peer_metadata: PeerMetadata::default(), selected_protocol_version: "1".into() },
+            6 => Message::RemoteHeadsChanged {
+                sender_id: peer,
+                target_id: target,
+                document_id: doc,
+                new_heads: vec![],
+            },
+            _ => Message::Peer {
+                sender_id: peer,
+                target_id: target,
+                peer_metadata: PeerMetadata::default(),
+                selected_protocol_version: "1".into(),
+            },
         }
     });
     (0u64..3, msg)
@@ -141,7 +189,9 @@ fn real_sync_message() -> Vec<u8> {
     let mut doc = automerge::AutoCommit::new();
     doc.put(ROOT, "title", "hola").expect("put");
     let doc = doc.document().clone();
-    doc.generate_sync_message(&mut State::new()).expect("message").encode()
+    doc.generate_sync_message(&mut State::new())
+        .expect("message")
+        .encode()
 }
 
 proptest! {

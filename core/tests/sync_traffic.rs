@@ -169,5 +169,9 @@ fn a_failing_disk_acknowledges_nothing_and_recovers() {
     );
     sim.storage_mut(server).fail_writes = false;
     sim.run_until_quiescent().expect("quiet");
-    assert_eq!(sim.heads(server, doc), sim.heads(a, doc), "stored after recovery");
+    assert_eq!(
+        sim.heads(server, doc),
+        sim.heads(a, doc),
+        "stored after recovery"
+    );
 }

@@ -15,9 +15,7 @@
 //! committed, so a failed compaction never undoes or fails a write; it is retried on a later
 //! write. A generation counter on the snapshot refuses a compaction computed from a stale read.
 
-use automerge::{
-    AutoCommit, ChangeHash, LoadOptions, OnPartialLoad, TextEncoding, VerificationMode,
-};
+use automerge::{AutoCommit, ChangeHash, LoadOptions, OnPartialLoad, VerificationMode};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::error::StoreError;
@@ -95,7 +93,7 @@ pub(crate) fn load(
 /// default (Unicode code points) an edit after an accent or an emoji lands in the wrong place or
 /// fails with `InvalidIndex`. The encoding is a local way of counting, not part of the stored
 /// bytes, so peers indexing in UTF-16 (JavaScript) are unaffected.
-pub const TEXT_ENCODING: TextEncoding = TextEncoding::Utf8CodeUnit;
+pub use crate::model::TEXT_ENCODING;
 
 /// A new, empty document with the store's text encoding.
 pub(crate) fn new_doc() -> AutoCommit {
