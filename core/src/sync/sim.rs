@@ -440,7 +440,7 @@ impl Sim {
             if self.queue.is_empty() && self.nodes.iter().all(|n| n.engine.is_idle()) {
                 return Ok(());
             }
-            self.step();
+            self.step(false);
         }
         Err(SimError::NotQuiescent(self.config.max_steps))
     }
@@ -448,21 +448,23 @@ impl Sim {
     /// Runs the world for a span of simulated time.
     pub fn run_for(&mut self, span: Duration) {
         let until = self.now + span;
-        while let Some(next) = self.next_time() {
+        while let Some(next) = self.next_time(true) {
             if next > until {
                 break;
             }
-            self.step();
+            self.step(true);
         }
         self.now = until.max(self.now);
     }
 
-    fn next_time(&self) -> Option<Timestamp> {
+    /// When the next thing happens. Idle engines only have housekeeping timers (sweeps), which
+    /// count when running for a span of time but not when waiting for quiet.
+    fn next_time(&self, with_housekeeping: bool) -> Option<Timestamp> {
         let queued = self.queue.peek().map(|Reverse((t, _))| *t);
         let timers = self
             .nodes
             .iter()
-            .filter(|n| !n.engine.is_idle())
+            .filter(|n| with_housekeeping || !n.engine.is_idle())
             .filter_map(|n| n.engine.poll_timeout())
             .min();
         match (queued, timers) {
@@ -472,8 +474,8 @@ impl Sim {
     }
 
     /// Advances to the next thing that happens and does it.
-    fn step(&mut self) {
-        let Some(next) = self.next_time() else {
+    fn step(&mut self, with_housekeeping: bool) {
+        let Some(next) = self.next_time(with_housekeeping) else {
             return;
         };
         self.now = self.now.max(next);
