@@ -7,7 +7,10 @@
 //! - [`store`]: the embedded SQLite store that keeps those documents durably on a device.
 //! - [`wire`]: the automerge-repo wire protocol and its CBOR codec.
 //! - [`sync`]: the sans-IO sync engine.
+//! - `client` (feature `client`): the device sync client, the engine over a websocket.
 
+#[cfg(feature = "client")]
+pub mod client;
 pub mod ids;
 pub mod model;
 pub mod store;

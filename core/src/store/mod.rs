@@ -20,6 +20,7 @@
 //! ```
 
 mod documents;
+mod engine_io;
 mod error;
 mod listing;
 mod meta;

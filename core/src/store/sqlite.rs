@@ -87,7 +87,7 @@ impl Store {
         })
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    pub(super) fn conn(&self) -> MutexGuard<'_, Connection> {
         // See the module docs: a panic mid-call rolled its transaction back.
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }

@@ -46,3 +46,26 @@ pub(crate) fn load(
         )
         .optional()?)
 }
+
+/// Every saved sync state of `doc`, per peer storage id.
+pub(crate) fn load_all(
+    conn: &Connection,
+    doc: &DocumentId,
+) -> Result<Vec<(StorageId, Vec<u8>)>, StoreError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT storage_id, state FROM sync_states WHERE doc_id = ?1")?;
+    let rows = stmt.query_map(params![doc.as_bytes()], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (storage, state) = row?;
+        match storage.parse::<StorageId>() {
+            Ok(id) => out.push((id, state)),
+            Err(e) => {
+                tracing::warn!(error = %e, "skipping a sync state with an invalid storage id")
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,30 @@
+//! Errors of the device client.
+
+use crate::store::StoreError;
+
+/// What can go wrong starting or asking the client.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server URL does not parse as a websocket URL.
+    #[error("invalid server url: {0}")]
+    InvalidUrl(String),
+    /// The connection could not be opened (the client retries on its own; this is what the
+    /// last attempt said).
+    #[error("could not connect: {0}")]
+    Connect(String),
+    /// The token cannot go in an HTTP header.
+    #[error("invalid token")]
+    InvalidToken,
+    /// The local store failed.
+    #[error("local store")]
+    Store(#[from] StoreError),
+    /// The client's background thread could not start.
+    #[error("could not start the sync thread")]
+    Spawn(#[source] std::io::Error),
+    /// The client has stopped.
+    #[error("the sync client is stopped")]
+    Stopped,
+    /// A wait ran out of time.
+    #[error("timed out")]
+    Timeout,
+}

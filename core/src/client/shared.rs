@@ -1,0 +1,87 @@
+//! State the background loop shares with the app-facing handle, and a condition variable so
+//! callers can wait for "saved on the server" without polling.
+
+use std::collections::BTreeSet;
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use crate::ids::{DocumentId, StorageId};
+
+#[derive(Debug, Default)]
+pub(super) struct State {
+    pub connected: bool,
+    pub server_storage: Option<StorageId>,
+    pub unavailable: BTreeSet<DocumentId>,
+    /// Bumped on every change a waiter may care about.
+    pub generation: u64,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Shared {
+    state: Mutex<State>,
+    wake: Condvar,
+}
+
+impl Shared {
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn bump(&self, f: impl FnOnce(&mut State)) {
+        let mut state = self.lock();
+        f(&mut state);
+        state.generation = state.generation.wrapping_add(1);
+        drop(state);
+        self.wake.notify_all();
+    }
+
+    pub fn set_connected(&self, connected: bool) {
+        self.bump(|s| s.connected = connected);
+    }
+
+    pub fn set_server_storage(&self, storage: Option<StorageId>) {
+        self.bump(|s| s.server_storage = storage);
+    }
+
+    pub fn notify(&self) {
+        self.bump(|_| {});
+    }
+
+    pub fn changed(&self, doc: DocumentId) {
+        self.bump(|s| {
+            s.unavailable.remove(&doc);
+        });
+    }
+
+    pub fn unavailable(&self, doc: DocumentId) {
+        self.bump(|s| {
+            s.unavailable.insert(doc);
+        });
+    }
+
+    /// Blocks until `done` holds or `deadline` passes; `done` is re-checked after every
+    /// notification. Returns whether it held.
+    pub fn wait_until(&self, deadline: Instant, mut done: impl FnMut() -> bool) -> bool {
+        let mut state = self.lock();
+        loop {
+            let generation = state.generation;
+            drop(state);
+            if done() {
+                return true;
+            }
+            state = self.lock();
+            if state.generation != generation {
+                continue;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            state = self
+                .wake
+                .wait_timeout(state, deadline - now)
+                .map(|(guard, _)| guard)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
+    }
+}
