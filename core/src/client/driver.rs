@@ -324,10 +324,10 @@ impl Driver {
                 }
             }
         }
-        if let Some(sink) = sink {
-            if sink.flush().await.is_err() {
-                result = Err(());
-            }
+        if let Some(sink) = sink
+            && sink.flush().await.is_err()
+        {
+            result = Err(());
         }
         result
     }
@@ -353,7 +353,7 @@ impl Driver {
             } => {
                 let result = self
                     .store
-                    .merge_changes_with(doc, &changes, |d| listing_of(d))
+                    .merge_changes_with(doc, &changes, listing_of)
                     .map(|_| ())
                     .map_err(|e| {
                         tracing::error!(%doc, error = %e, "storing changes from the server failed");

@@ -183,10 +183,10 @@ impl SyncClient {
 
     fn shutdown(&mut self) {
         let _stopping = self.commands.send(Command::Stop);
-        if let Some(thread) = self.thread.take() {
-            if thread.join().is_err() {
-                tracing::error!("the sync thread panicked");
-            }
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the sync thread panicked");
         }
     }
 }
