@@ -5,6 +5,17 @@ use std::time::Duration;
 use crate::ids::{PeerId, StorageId};
 use crate::sync::Role;
 
+/// What a device engine syncs when a connection comes up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Announce {
+    /// Every subscribed document, one sync conversation each (what a stock automerge-repo client
+    /// does).
+    AllSubscribed,
+    /// Nothing by itself: the driver decides (after a catch-up exchange) which documents to sync
+    /// with [`Event::Subscribe`](crate::sync::Event::Subscribe).
+    Nothing,
+}
+
 /// How an [`Engine`](crate::sync::Engine) behaves. Built by the embedding binary; every bound
 /// has a safe default.
 #[derive(Debug, Clone)]
@@ -35,6 +46,8 @@ pub struct EngineConfig {
     pub sweep_interval: Duration,
     /// Our session id for ephemeral messages we originate.
     pub ephemeral_session_id: String,
+    /// What a device syncs when a connection comes up.
+    pub announce: Announce,
 }
 
 impl EngineConfig {
@@ -52,6 +65,7 @@ impl EngineConfig {
             max_documents_per_connection: 50_000,
             sweep_interval: Duration::from_secs(1),
             ephemeral_session_id: "enlace".to_owned(),
+            announce: Announce::AllSubscribed,
         }
     }
 }

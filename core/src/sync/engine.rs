@@ -10,10 +10,10 @@ use automerge::{Automerge, ChangeHash};
 use crate::ids::{DocumentId, PeerId, StorageId};
 use crate::sync::document::{Content, DocState, PeerSync, Pending};
 use crate::sync::{
-    Access, AccessPolicy, CloseReason, ConnectionId, Direction, Effect, EngineConfig, Event,
-    LoadedDocument, PersistTicket, Role, StorageFailure, Timestamp,
+    Access, AccessPolicy, Announce, CloseReason, ConnectionId, Direction, Effect, EngineConfig,
+    Event, LoadedDocument, PersistTicket, Role, StorageFailure, Timestamp,
 };
-use crate::wire::{Message, PROTOCOL_V1, PeerMetadata};
+use crate::wire::{ChangedDocument, Message, PROTOCOL_V1, PeerMetadata};
 
 /// Longest back-off between persist retries after storage failures.
 const MAX_PERSIST_BACKOFF: Duration = Duration::from_secs(30);
@@ -51,6 +51,8 @@ enum Phase {
 #[derive(Debug)]
 struct Conn {
     phase: Phase,
+    /// The peer asked for catch-up, so it wants live notices of changes in its scope.
+    live_scope: bool,
     /// Documents this connection syncs (bounded by the config).
     docs: BTreeSet<DocumentId>,
 }
@@ -141,6 +143,13 @@ impl Engine {
             }
             Event::SendEphemeral { doc, data } => self.on_send_ephemeral(doc, data),
             Event::AccessChanged { conn } => self.on_access_changed(conn),
+            Event::AnswerChanges {
+                conn,
+                changes,
+                cursor,
+                more,
+            } => self.answer_changes(conn, changes, Some(cursor), more),
+            Event::RequestChanges { since, limit } => self.request_changes(since, limit),
             Event::Tick => {}
         }
         self.run_due();
@@ -222,6 +231,7 @@ impl Engine {
             conn,
             Conn {
                 phase,
+                live_scope: false,
                 docs: BTreeSet::new(),
             },
         );
@@ -326,9 +336,11 @@ impl Engine {
                     storage_id: peer_metadata.storage_id,
                     is_ephemeral: peer_metadata.is_ephemeral,
                 });
-                let subscribed: Vec<DocumentId> = self.subscriptions.iter().copied().collect();
-                for doc in subscribed {
-                    self.announce(conn, doc);
+                if self.config.announce == Announce::AllSubscribed {
+                    let subscribed: Vec<DocumentId> = self.subscriptions.iter().copied().collect();
+                    for doc in subscribed {
+                        self.announce(conn, doc);
+                    }
                 }
             }
             // Anything before the handshake completes is ignored, as the reference does.
@@ -359,6 +371,30 @@ impl Engine {
                     ..
                 },
             ) => self.on_ephemeral(conn, sender_id, document_id, data, count, session_id),
+            (Phase::Ready(_), Message::ChangesRequest { since, limit, .. }) => {
+                if self.config.role == Role::Server {
+                    c.live_scope = true;
+                    self.effects
+                        .push(Effect::ChangesRequested { conn, since, limit });
+                }
+            }
+            (
+                Phase::Ready(_),
+                Message::Changes {
+                    changes,
+                    cursor,
+                    more,
+                    ..
+                },
+            ) => {
+                if self.config.role == Role::Device {
+                    self.effects.push(Effect::ChangesReceived {
+                        changes,
+                        cursor,
+                        more,
+                    });
+                }
+            }
             // Heads gossip is optional in the protocol (off by default in the JS client) and
             // catch-up covers what it is for; a repeated handshake or an error report changes
             // nothing here.
@@ -827,6 +863,80 @@ impl Engine {
         }
     }
 
+    // ----- catch-up ----------------------------------------------------------------------
+
+    /// Sends a catch-up page (or a live notice, without a cursor), leaving out what the
+    /// connection may not see.
+    fn answer_changes(
+        &mut self,
+        conn: ConnectionId,
+        changes: Vec<(DocumentId, Vec<ChangeHash>)>,
+        cursor: Option<u64>,
+        more: bool,
+    ) {
+        let Some(remote) = self.remote(conn) else {
+            return;
+        };
+        let target_id = remote.peer_id.clone();
+        let changes = changes
+            .into_iter()
+            .filter(|(doc, _)| self.policy.decide(conn, doc).can_read())
+            .map(|(document_id, heads)| ChangedDocument {
+                document_id,
+                heads: heads.iter().map(ToString::to_string).collect(),
+            })
+            .collect::<Vec<_>>();
+        if changes.is_empty() && cursor.is_none() {
+            return;
+        }
+        self.send(
+            conn,
+            Message::Changes {
+                sender_id: self.config.peer_id.clone(),
+                target_id,
+                changes,
+                cursor,
+                more,
+            },
+        );
+    }
+
+    fn request_changes(&mut self, since: u64, limit: u64) {
+        let targets: Vec<(ConnectionId, PeerId)> = self
+            .conns
+            .iter()
+            .filter_map(|(id, c)| Some((*id, c.remote()?.peer_id.clone())))
+            .collect();
+        for (conn, target_id) in targets {
+            self.send(
+                conn,
+                Message::ChangesRequest {
+                    sender_id: self.config.peer_id.clone(),
+                    target_id,
+                    since,
+                    limit,
+                },
+            );
+        }
+    }
+
+    /// Tells connections in catch-up mode that a document in their scope changed, unless they
+    /// are syncing it already (then the change itself reaches them).
+    fn notify_live_scope(&mut self, doc_id: DocumentId, heads: &[ChangeHash]) {
+        let Some(doc) = self.docs.get(&doc_id) else {
+            return;
+        };
+        let watchers: Vec<ConnectionId> = self
+            .conns
+            .iter()
+            .filter(|(id, c)| c.live_scope && !doc.peers.contains_key(id))
+            .map(|(id, _)| *id)
+            .collect();
+        for conn in watchers {
+            self.answer_changes(conn, vec![(doc_id, heads.to_vec())], None, false);
+        }
+    }
+
     // ----- durability and flushing -------------------------------------------------------
 
     fn on_persisted(
@@ -849,6 +959,9 @@ impl Engine {
             Ok(()) => {
                 doc.persist_failures = 0;
                 doc.durable_heads = heads.clone();
+                if self.config.role == Role::Server {
+                    self.notify_live_scope(doc_id, &heads);
+                }
                 self.effects
                     .push(Effect::DocumentChanged { doc: doc_id, heads });
                 self.schedule(doc_id, self.now);

@@ -4,7 +4,7 @@ use automerge::ChangeHash;
 
 use crate::ids::{DocumentId, PeerId, StorageId};
 use crate::sync::{CloseReason, ConnectionId, Direction, PersistTicket};
-use crate::wire::Message;
+use crate::wire::{ChangedDocument, Message};
 
 /// A storage operation failed; the engine keeps the work and retries or gives up safely.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +90,25 @@ pub enum Event {
         /// Which connection, or all.
         conn: Option<ConnectionId>,
     },
+    /// Answer a connection's catch-up request (server role): documents that changed after its
+    /// cursor, with their heads. The engine drops the ones the connection may not see.
+    AnswerChanges {
+        /// Which connection asked.
+        conn: ConnectionId,
+        /// Changed documents and their heads.
+        changes: Vec<(DocumentId, Vec<ChangeHash>)>,
+        /// The cursor to ask from next.
+        cursor: u64,
+        /// Whether more pages follow.
+        more: bool,
+    },
+    /// Ask our servers what changed after `since` (device role).
+    RequestChanges {
+        /// The stored cursor.
+        since: u64,
+        /// Page size.
+        limit: u64,
+    },
     /// Time passed; fire due timers.
     Tick,
 }
@@ -147,6 +166,25 @@ pub enum Effect {
     DocumentUnavailable {
         /// Which document.
         doc: DocumentId,
+    },
+    /// A connection asked for a catch-up page (server role): answer with
+    /// [`Event::AnswerChanges`].
+    ChangesRequested {
+        /// Which connection.
+        conn: ConnectionId,
+        /// Its cursor.
+        since: u64,
+        /// Its page size.
+        limit: u64,
+    },
+    /// A catch-up page or a live notice arrived (device role).
+    ChangesReceived {
+        /// The documents and their heads on the server.
+        changes: Vec<ChangedDocument>,
+        /// The cursor to store, or `None` for a live notice.
+        cursor: Option<u64>,
+        /// Whether more pages follow.
+        more: bool,
     },
     /// A peer's ephemeral payload arrived (device role).
     EphemeralReceived {

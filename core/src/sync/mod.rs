@@ -20,6 +20,7 @@
 //!   peers stay); per-connection document counts and per-document queues are bounded.
 
 mod access;
+pub mod catchup;
 mod config;
 mod document;
 mod engine;
@@ -28,7 +29,7 @@ pub mod sim;
 mod types;
 
 pub use access::{Access, AccessPolicy, AllowAll};
-pub use config::EngineConfig;
+pub use config::{Announce, EngineConfig};
 pub use engine::Engine;
 pub use events::{Effect, Event, LoadedDocument, StorageFailure};
 pub use types::{CloseReason, ConnectionId, Direction, PersistTicket, Role, Timestamp};

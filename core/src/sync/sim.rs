@@ -25,8 +25,8 @@ use automerge::{AutoCommit, Automerge, AutomergeError, ChangeHash, ReadDoc};
 
 use crate::ids::{DocumentId, PeerId, StorageId};
 use crate::sync::{
-    AccessPolicy, AllowAll, ConnectionId, Direction, Effect, Engine, EngineConfig, Event,
-    LoadedDocument, Role, StorageFailure, Timestamp,
+    AccessPolicy, AllowAll, Announce, ConnectionId, Direction, Effect, Engine, EngineConfig, Event,
+    LoadedDocument, Role, StorageFailure, Timestamp, catchup,
 };
 use crate::wire::{DecodeLimits, Message, decode, encode};
 
@@ -110,6 +110,14 @@ pub struct MemoryStorage {
     pub sync_states: BTreeMap<DocumentId, BTreeMap<StorageId, Vec<u8>>>,
     /// When set, every persist fails (a full disk).
     pub fail_writes: bool,
+    /// Heads of every stored document, kept with each write.
+    pub heads: BTreeMap<DocumentId, Vec<ChangeHash>>,
+    /// The catch-up sequence number of each document's last write (server role).
+    pub seq: BTreeMap<DocumentId, u64>,
+    /// The last catch-up sequence number handed out.
+    pub last_seq: u64,
+    /// The catch-up cursor a device stored.
+    pub cursor: u64,
 }
 
 impl MemoryStorage {
@@ -124,6 +132,51 @@ impl MemoryStorage {
         }
     }
 
+    /// Records a write: new heads and the next catch-up sequence number.
+    fn wrote(&mut self, doc: DocumentId, heads: Vec<ChangeHash>) {
+        self.last_seq += 1;
+        self.seq.insert(doc, self.last_seq);
+        self.heads.insert(doc, heads);
+    }
+
+    /// Documents written after `since`, oldest first, at most `limit`, with the cursor to ask
+    /// from next and whether more follow.
+    #[allow(clippy::type_complexity)]
+    fn changed_since(
+        &self,
+        since: u64,
+        limit: u64,
+    ) -> (Vec<(DocumentId, Vec<ChangeHash>)>, u64, bool) {
+        let mut changed: Vec<(u64, DocumentId)> = self
+            .seq
+            .iter()
+            .filter(|(_, seq)| **seq > since)
+            .map(|(doc, seq)| (*seq, *doc))
+            .collect();
+        changed.sort();
+        let more = changed.len() as u64 > limit;
+        changed.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let cursor = changed.last().map_or(since, |(seq, _)| *seq);
+        let page = changed
+            .into_iter()
+            .map(|(_, doc)| (doc, self.heads.get(&doc).cloned().unwrap_or_default()))
+            .collect();
+        (page, cursor, more)
+    }
+
+    /// Whether a peer's persisted sync state shows it has every change we hold of `doc`.
+    fn acknowledged(&self, doc: DocumentId) -> bool {
+        let Some(heads) = self.heads.get(&doc) else {
+            return true;
+        };
+        self.sync_states.get(&doc).is_some_and(|states| {
+            states.values().any(|bytes| {
+                automerge::sync::State::decode(bytes)
+                    .is_ok_and(|s| heads.iter().all(|h| s.shared_heads.contains(h)))
+            })
+        })
+    }
+
     /// The stored document, loaded.
     pub fn document(&self, doc: DocumentId) -> Option<Automerge> {
         Automerge::load(self.documents.get(&doc)?).ok()
@@ -134,6 +187,8 @@ impl MemoryStorage {
 struct Node {
     name: String,
     engine: Engine,
+    /// A device that catches up (one request) instead of syncing every document on connect.
+    catch_up: bool,
     storage: MemoryStorage,
     /// Messages this node received, in order.
     inbox: Vec<Message>,
@@ -224,6 +279,7 @@ impl Sim {
     ) -> NodeId {
         self.nodes.push(Node {
             name: name.to_owned(),
+            catch_up: config.role == Role::Device && config.announce == Announce::Nothing,
             engine: Engine::new(config, policy),
             storage: MemoryStorage::default(),
             inbox: Vec::new(),
@@ -255,6 +311,31 @@ impl Sim {
         );
         config.ephemeral_session_id = format!("{name}-session");
         self.add_node(name, config, Box::new(AllowAll))
+    }
+
+    /// Adds a device that catches up with one request per reconnect instead of one sync
+    /// conversation per document.
+    pub fn add_catch_up_device(&mut self, name: &str) -> NodeId {
+        let mut config = EngineConfig::new(
+            Role::Device,
+            peer_id(name, self.nodes.len()),
+            Some(StorageId::new_random()),
+        );
+        config.announce = Announce::Nothing;
+        self.add_node(name, config, Box::new(AllowAll))
+    }
+
+    /// Has a catch-up device ask for changes since its cursor, as the client does periodically
+    /// while connected so its cursor stays current.
+    pub fn refresh_cursor(&mut self, node: NodeId) {
+        let since = self.nodes[node.0].storage.cursor;
+        self.handle(
+            node,
+            Event::RequestChanges {
+                since,
+                limit: catchup::DEFAULT_PAGE,
+            },
+        );
     }
 
     /// A node's engine.
@@ -353,7 +434,9 @@ impl Sim {
         let mut doc = AutoCommit::new();
         edit(&mut doc)?;
         let bytes = doc.save();
-        self.nodes[node.0].storage.documents.insert(id, bytes);
+        let storage = &mut self.nodes[node.0].storage;
+        storage.documents.insert(id, bytes);
+        storage.wrote(id, doc.get_heads());
         self.handle(node, Event::Subscribe { doc: id });
         Ok(id)
     }
@@ -383,6 +466,7 @@ impl Sim {
             .get_mut(&id)
             .ok_or(SimError::NoDocument(node, id))?
             .extend_from_slice(&changes);
+        storage.wrote(id, doc.get_heads());
         self.handle(node, Event::LocalChange { doc: id, changes });
         Ok(())
     }
@@ -522,7 +606,18 @@ impl Sim {
                     }
                 };
                 self.nodes[to.0].inbox.push(message.clone());
+                let handshake_done = matches!(message, Message::Peer { .. });
                 self.handle(to, Event::MessageReceived { conn, message });
+                if handshake_done && self.nodes[to.0].catch_up {
+                    let since = self.nodes[to.0].storage.cursor;
+                    self.handle(
+                        to,
+                        Event::RequestChanges {
+                            since,
+                            limit: catchup::DEFAULT_PAGE,
+                        },
+                    );
+                }
             }
             Scheduled::Storage { node, effect } => {
                 let storage = &mut self.nodes[node.0].storage;
@@ -535,7 +630,7 @@ impl Sim {
                         doc,
                         ticket,
                         changes,
-                        ..
+                        heads,
                     } => {
                         let result = if storage.fail_writes {
                             Err(StorageFailure("simulated full disk".into()))
@@ -545,6 +640,7 @@ impl Sim {
                                 .entry(doc)
                                 .or_default()
                                 .extend_from_slice(&changes);
+                            storage.wrote(doc, heads);
                             Ok(())
                         };
                         Event::Persisted {
@@ -653,6 +749,53 @@ impl Sim {
                     .entry(doc)
                     .or_default()
                     .insert(storage_id, state);
+            }
+            Effect::ChangesRequested { conn, since, limit } => {
+                let (changes, cursor, more) = self.nodes[node.0]
+                    .storage
+                    .changed_since(since, limit.min(catchup::DEFAULT_PAGE));
+                self.handle(
+                    node,
+                    Event::AnswerChanges {
+                        conn,
+                        changes,
+                        cursor,
+                        more,
+                    },
+                );
+            }
+            Effect::ChangesReceived {
+                changes,
+                cursor,
+                more,
+            } => {
+                let storage = &self.nodes[node.0].storage;
+                let mut wanted =
+                    catchup::needing_sync(&changes, |doc| storage.heads.get(&doc).cloned());
+                if let Some(cursor) = cursor {
+                    if more {
+                        self.handle(
+                            node,
+                            Event::RequestChanges {
+                                since: cursor,
+                                limit: catchup::DEFAULT_PAGE,
+                            },
+                        );
+                    } else {
+                        // The last page: also send what changed here.
+                        wanted.extend(
+                            storage
+                                .heads
+                                .keys()
+                                .filter(|doc| !storage.acknowledged(**doc))
+                                .copied(),
+                        );
+                    }
+                    self.nodes[node.0].storage.cursor = cursor;
+                }
+                for doc in wanted {
+                    self.handle(node, Event::Subscribe { doc });
+                }
             }
             Effect::DocumentChanged { .. }
             | Effect::DocumentUnavailable { .. }

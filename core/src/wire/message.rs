@@ -25,6 +25,15 @@ pub struct RemoteHeads {
     pub timestamp: u64,
 }
 
+/// One entry of an enlace catch-up page: a document the user may see that changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedDocument {
+    /// Which document.
+    pub document_id: DocumentId,
+    /// Its heads on the server, as hex change hashes.
+    pub heads: Vec<String>,
+}
+
 /// One message of the protocol: one binary websocket frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
@@ -116,6 +125,32 @@ pub enum Message {
         /// The new heads per storage.
         new_heads: Vec<RemoteHeads>,
     },
+    /// enlace extension, device -> server: "which documents I may see changed after `since`?"
+    /// Stock clients never send it. The answer is one or more [`Message::Changes`] pages.
+    ChangesRequest {
+        /// Who asks.
+        sender_id: PeerId,
+        /// The server.
+        target_id: PeerId,
+        /// The cursor of the last page the device stored (0 for everything).
+        since: u64,
+        /// At most this many entries per page.
+        limit: u64,
+    },
+    /// enlace extension, server -> device: a catch-up page, or (with no cursor) a live notice
+    /// that documents in the device's scope changed.
+    Changes {
+        /// The server.
+        sender_id: PeerId,
+        /// The device.
+        target_id: PeerId,
+        /// The documents, with their heads.
+        changes: Vec<ChangedDocument>,
+        /// The cursor to ask from next; `None` on live notices.
+        cursor: Option<u64>,
+        /// Whether more pages follow.
+        more: bool,
+    },
     /// Client -> server: the client is going away (the socket closes next).
     Leave {
         /// Who leaves.
@@ -140,6 +175,8 @@ impl Message {
             Message::Ephemeral { .. } => "ephemeral",
             Message::RemoteSubscriptionChange { .. } => "remote-subscription-change",
             Message::RemoteHeadsChanged { .. } => "remote-heads-changed",
+            Message::ChangesRequest { .. } => "enlace-changes-request",
+            Message::Changes { .. } => "enlace-changes",
             Message::Leave { .. } => "leave",
             Message::Error { .. } => "error",
         }

@@ -43,4 +43,4 @@ mod message;
 pub use codec::{decode, encode};
 pub use error::{DecodeError, FieldError};
 pub use limits::{DecodeLimits, Limit};
-pub use message::{Message, PROTOCOL_V1, PeerMetadata, RemoteHeads};
+pub use message::{ChangedDocument, Message, PROTOCOL_V1, PeerMetadata, RemoteHeads};

@@ -5,7 +5,7 @@ use minicbor::decode::Decoder;
 use crate::ids::{DocumentId, PeerId, StorageId};
 use crate::wire::error::{DecodeError, FieldError};
 use crate::wire::limits::DecodeLimits;
-use crate::wire::message::{Message, PROTOCOL_V1, PeerMetadata, RemoteHeads};
+use crate::wire::message::{ChangedDocument, Message, PROTOCOL_V1, PeerMetadata, RemoteHeads};
 
 use super::fields::Fields;
 use super::keys::*;
@@ -61,6 +61,13 @@ pub fn decode(frame: &[u8], limits: &DecodeLimits) -> Result<Message, DecodeErro
             remove: r.storage_ids(REMOVE)?,
         }),
         T_REMOTE_HEADS_CHANGED => r.remote_heads_changed(),
+        T_CHANGES_REQUEST => Ok(Message::ChangesRequest {
+            sender_id: r.peer_id(SENDER_ID)?,
+            target_id: r.peer_id(TARGET_ID)?,
+            since: r.uint(SINCE)?,
+            limit: r.uint(LIMIT)?,
+        }),
+        T_CHANGES => r.changes(),
         T_LEAVE => Ok(Message::Leave {
             sender_id: r.peer_id(SENDER_ID)?,
         }),
@@ -213,6 +220,44 @@ impl<'a, 'b> Reader<'a, 'b> {
             target_id: self.peer_id(TARGET_ID)?,
             document_id: self.document_id()?,
             new_heads,
+        })
+    }
+
+    fn changes(&self) -> Result<Message, DecodeError> {
+        let mut d = self.fields.require(CHANGES)?;
+        // The array is one level below this map, its entries one more.
+        let entry_depth = self.fields.depth() + 2;
+        let changes = value::array(&mut d, CHANGES, self.limits, |d| {
+            let fields = Fields::scan(d, self.limits, entry_depth, || {
+                DecodeError::expected(CHANGES, "map")
+            })?;
+            let entry = Reader {
+                fields,
+                limits: self.limits,
+            };
+            let mut heads_d = entry.fields.require(HEADS)?;
+            let heads = value::array(&mut heads_d, HEADS, self.limits, |d| {
+                Ok(value::text(d, HEADS, self.limits)?.into_owned())
+            })?;
+            Ok(ChangedDocument {
+                document_id: entry.document_id()?,
+                heads,
+            })
+        })?;
+        let cursor = match self.fields.get(CURSOR)? {
+            None => None,
+            Some(mut d) => Some(value::uint(&mut d, CURSOR)?),
+        };
+        let more = match self.fields.get(MORE)? {
+            None => false,
+            Some(mut d) => value::boolean(&mut d, MORE)?,
+        };
+        Ok(Message::Changes {
+            sender_id: self.peer_id(SENDER_ID)?,
+            target_id: self.peer_id(TARGET_ID)?,
+            changes,
+            cursor,
+            more,
         })
     }
 

@@ -216,6 +216,47 @@ fn write_message(e: &mut Enc, message: &Message) -> Res {
             remote_heads(e, new_heads)?;
             key_str(e, SENDER_ID, sender_id.as_str())?;
         }
+        Message::ChangesRequest {
+            sender_id,
+            target_id,
+            since,
+            limit,
+        } => {
+            object(e, 5)?;
+            key_str(e, TYPE, T_CHANGES_REQUEST)?;
+            key_str(e, SENDER_ID, sender_id.as_str())?;
+            key_str(e, TARGET_ID, target_id.as_str())?;
+            e.str(SINCE)?;
+            number(e, *since)?;
+            e.str(LIMIT)?;
+            number(e, *limit)?;
+        }
+        Message::Changes {
+            sender_id,
+            target_id,
+            changes,
+            cursor,
+            more,
+        } => {
+            object(e, if cursor.is_some() { 6 } else { 5 })?;
+            key_str(e, TYPE, T_CHANGES)?;
+            key_str(e, SENDER_ID, sender_id.as_str())?;
+            key_str(e, TARGET_ID, target_id.as_str())?;
+            e.str(CHANGES)?.array(changes.len() as u64)?;
+            for change in changes {
+                object(e, 2)?;
+                key_str(e, DOCUMENT_ID, &change.document_id.to_string())?;
+                e.str(HEADS)?.array(change.heads.len() as u64)?;
+                for head in &change.heads {
+                    e.str(head)?;
+                }
+            }
+            if let Some(cursor) = cursor {
+                e.str(CURSOR)?;
+                number(e, *cursor)?;
+            }
+            e.str(MORE)?.bool(*more)?;
+        }
         Message::Leave { sender_id } => {
             object(e, 2)?;
             key_str(e, TYPE, T_LEAVE)?;
