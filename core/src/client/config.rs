@@ -4,6 +4,17 @@ use std::time::Duration;
 
 use crate::ids::PeerId;
 
+/// How the client decides what to sync when a connection comes up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncMode {
+    /// Ask the server once which documents in our scope changed since our cursor, then sync only
+    /// those and the ones changed here (the default).
+    CatchUp,
+    /// One sync conversation per local document, as a stock automerge-repo client does; for
+    /// servers without catch-up and for comparison.
+    PerDocument,
+}
+
 /// How a [`SyncClient`](super::SyncClient) connects and retries.
 #[derive(Clone)]
 pub struct ClientConfig {
@@ -24,6 +35,11 @@ pub struct ClientConfig {
     pub heartbeat_timeout: Duration,
     /// Largest frame we accept from the server.
     pub max_frame_bytes: usize,
+    /// What to sync when a connection comes up.
+    pub mode: SyncMode,
+    /// While connected, how often the catch-up cursor is refreshed (so the next reconnect asks
+    /// for little).
+    pub cursor_refresh: Duration,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -36,6 +52,7 @@ impl std::fmt::Debug for ClientConfig {
             .field("backoff_max", &self.backoff_max)
             .field("heartbeat_interval", &self.heartbeat_interval)
             .field("heartbeat_timeout", &self.heartbeat_timeout)
+            .field("mode", &self.mode)
             .finish_non_exhaustive()
     }
 }
@@ -55,6 +72,8 @@ impl ClientConfig {
             heartbeat_interval: Duration::from_secs(10),
             heartbeat_timeout: Duration::from_secs(30),
             max_frame_bytes: 16 * 1024 * 1024,
+            mode: SyncMode::CatchUp,
+            cursor_refresh: Duration::from_secs(60),
         }
     }
 

@@ -16,13 +16,13 @@ use tokio_tungstenite::tungstenite::{Bytes, Message as WsMessage};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::shared::Shared;
-use super::{ClientConfig, ClientError, backoff};
+use super::{ClientConfig, ClientError, SyncMode, backoff};
 use crate::ids::DocumentId;
 use crate::model::listing_of;
 use crate::store::Store;
 use crate::sync::{
-    AllowAll, ConnectionId, Direction, Effect, Engine, EngineConfig, Event, Role, StorageFailure,
-    Timestamp,
+    AllowAll, Announce, ConnectionId, Direction, Effect, Engine, EngineConfig, Event, Role,
+    StorageFailure, Timestamp, catchup,
 };
 use crate::wire::{DecodeError, DecodeLimits, Message, decode, encode};
 
@@ -63,14 +63,15 @@ impl Driver {
         config: ClientConfig,
         shared: Arc<Shared>,
     ) -> Result<Self, ClientError> {
-        let engine = Engine::new(
-            EngineConfig::new(
-                Role::Device,
-                config.peer_id.clone(),
-                Some(store.storage_id().clone()),
-            ),
-            Box::new(AllowAll),
+        let mut engine_config = EngineConfig::new(
+            Role::Device,
+            config.peer_id.clone(),
+            Some(store.storage_id().clone()),
         );
+        if config.mode == SyncMode::CatchUp {
+            engine_config.announce = Announce::Nothing;
+        }
+        let engine = Engine::new(engine_config, Box::new(AllowAll));
         let limits = DecodeLimits {
             max_frame_bytes: config.max_frame_bytes,
             ..DecodeLimits::default()
@@ -84,10 +85,13 @@ impl Driver {
             next_conn: 0,
             limits,
         };
-        // Every local document is kept in sync.
-        for doc in driver.store.document_ids()? {
-            let effects = driver.engine.handle(driver.now(), Event::Subscribe { doc });
-            driver.offline(effects);
+        // Per-document mode keeps every local document in sync on every connection; catch-up
+        // mode decides after asking the server.
+        if driver.config.mode == SyncMode::PerDocument {
+            for doc in driver.store.document_ids()? {
+                let effects = driver.engine.handle(driver.now(), Event::Subscribe { doc });
+                driver.offline(effects);
+            }
         }
         Ok(driver)
     }
@@ -165,6 +169,8 @@ impl Driver {
         let mut last_heard = StdInstant::now();
         let mut heartbeat = tokio::time::interval(self.config.heartbeat_interval);
         heartbeat.tick().await;
+        let mut refresh = tokio::time::interval(self.config.cursor_refresh);
+        refresh.tick().await;
         while flow.is_none() {
             let deadline = self.engine.poll_timeout().map_or_else(
                 || tokio::time::Instant::now() + self.config.heartbeat_interval,
@@ -207,6 +213,12 @@ impl Driver {
                         flow = Some(Flow::Reconnect);
                     }
                 }
+                _ = refresh.tick(), if self.config.mode == SyncMode::CatchUp => {
+                    let effects = self.request_changes();
+                    if self.execute(effects, Some(&mut sink)).await.is_err() {
+                        flow = Some(Flow::Reconnect);
+                    }
+                }
                 _ = heartbeat.tick() => {
                     if last_heard.elapsed() > self.config.heartbeat_timeout {
                         tracing::info!("server silent past the heartbeat timeout; reconnecting");
@@ -245,6 +257,70 @@ impl Driver {
                 Vec::new()
             }
         }
+    }
+
+    /// Asks the server what changed since the stored cursor.
+    fn request_changes(&mut self) -> Vec<Effect> {
+        match self.store.catch_up_cursor() {
+            Ok(since) => self.engine.handle(
+                self.now(),
+                Event::RequestChanges {
+                    since,
+                    limit: catchup::DEFAULT_PAGE,
+                },
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, "reading the catch-up cursor failed");
+                Vec::new()
+            }
+        }
+    }
+
+    /// Handles a catch-up page or a live notice: syncs the documents whose heads differ from
+    /// ours, asks for the next page, and after the last one also syncs what changed here.
+    fn on_changes(
+        &mut self,
+        changes: &[crate::wire::ChangedDocument],
+        cursor: Option<u64>,
+        more: bool,
+    ) -> Vec<Effect> {
+        let store = self.store.clone();
+        let mut wanted = catchup::needing_sync(changes, |doc| store.heads(doc).ok().flatten());
+        let mut effects = Vec::new();
+        if let Some(cursor) = cursor {
+            if more {
+                effects.extend(self.engine.handle(
+                    self.now(),
+                    Event::RequestChanges {
+                        since: cursor,
+                        limit: catchup::DEFAULT_PAGE,
+                    },
+                ));
+            } else {
+                match self.locally_changed() {
+                    Ok(local) => wanted.extend(local),
+                    Err(e) => tracing::error!(error = %e, "listing local changes failed"),
+                }
+            }
+            if let Err(e) = self.store.set_catch_up_cursor(cursor) {
+                tracing::error!(error = %e, "storing the catch-up cursor failed");
+            }
+        }
+        for doc in wanted {
+            effects.extend(self.engine.handle(self.now(), Event::Subscribe { doc }));
+        }
+        effects
+    }
+
+    /// Documents with changes no server has acknowledged.
+    fn locally_changed(&self) -> Result<Vec<DocumentId>, ClientError> {
+        let mut out = Vec::new();
+        for doc in self.store.document_ids()? {
+            if !self.store.acknowledged_by_a_peer(doc)? {
+                out.push(doc);
+            }
+        }
+        Ok(out)
     }
 
     async fn command(&mut self, command: Option<Command>, sink: Option<&mut Sink>) -> Flow {
@@ -391,7 +467,12 @@ impl Driver {
                 tracing::trace!(%doc, "ephemeral message");
                 None
             }
-            Effect::Send { .. } | Effect::Close { .. } => None,
+            Effect::ChangesReceived {
+                changes,
+                cursor,
+                more,
+            } => Some(self.on_changes(&changes, cursor, more)),
+            Effect::Send { .. } | Effect::Close { .. } | Effect::ChangesRequested { .. } => None,
         }
     }
 }

@@ -36,10 +36,9 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use automerge::sync::State as SyncState;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
-pub use config::ClientConfig;
+pub use config::{ClientConfig, SyncMode};
 pub use error::ClientError;
 pub use status::SyncStatus;
 
@@ -117,13 +116,8 @@ impl SyncClient {
 
     /// Where a document's latest local changes are.
     pub fn sync_status(&self, doc: DocumentId) -> Result<SyncStatus, ClientError> {
-        for (_, bytes) in self.store.sync_states(doc)? {
-            let Ok(state) = SyncState::decode(&bytes) else {
-                continue;
-            };
-            if self.store.covered_by(doc, &state.shared_heads)? {
-                return Ok(SyncStatus::SavedOnServer);
-            }
+        if self.store.acknowledged_by_a_peer(doc)? {
+            return Ok(SyncStatus::SavedOnServer);
         }
         Ok(if self.is_connected() {
             SyncStatus::Syncing

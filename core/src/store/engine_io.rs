@@ -2,6 +2,7 @@
 //! document, and the saved bytes of a document in the shape the engine loads.
 
 use automerge::ChangeHash;
+use rusqlite::OptionalExtension;
 
 use super::error::StoreError;
 use super::sqlite::Store;
@@ -22,6 +23,49 @@ impl Store {
             data,
             sync_states: self.sync_states(doc)?,
         })
+    }
+
+    /// The device's catch-up cursor: the server's change sequence up to which it has been told
+    /// everything (0 before the first catch-up).
+    pub fn catch_up_cursor(&self) -> Result<u64, StoreError> {
+        let value: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'catch_up_cursor'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match value {
+            None => Ok(0),
+            Some(v) => v
+                .parse()
+                .map_err(|_| StoreError::corrupt(format!("catch-up cursor {v:?}"))),
+        }
+    }
+
+    /// Stores the catch-up cursor.
+    pub fn set_catch_up_cursor(&self, cursor: u64) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO meta (key, value) VALUES ('catch_up_cursor', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [cursor.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// Whether a peer's persisted sync state shows it holds every change of `doc` stored here
+    /// (for a device: "saved on the server").
+    pub fn acknowledged_by_a_peer(&self, doc: DocumentId) -> Result<bool, StoreError> {
+        for (_, bytes) in self.sync_states(doc)? {
+            let Ok(state) = automerge::sync::State::decode(&bytes) else {
+                continue;
+            };
+            if self.covered_by(doc, &state.shared_heads)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Whether every change of `doc` stored here is covered by `remote_heads` (the heads a peer
