@@ -1,4 +1,8 @@
-//! enlace-mobile: the uniffi layer over `enlace-core` for phone apps. The bindings themselves
-//! arrive with the mobile milestone; the crate builds so the workspace stays whole.
+//! enlace-mobile: the uniffi layer over `enlace-core` for phone apps.
+uniffi::setup_scaffolding!();
 
-pub use enlace_core as core;
+/// Test.
+#[uniffi::export]
+pub fn ping() -> u32 {
+    1
+}

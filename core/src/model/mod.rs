@@ -36,6 +36,7 @@ pub mod rules;
 pub mod status;
 pub mod storecheck;
 pub mod time;
+pub mod utf16;
 
 pub use action_item::{ActionItem, ActionItemStatus};
 pub use client_visit::{ClientVisit, VisitStatus};
@@ -212,6 +213,9 @@ pub enum ModelError {
         /// The version this code writes.
         current: u64,
     },
+    /// A text edit's UTF-16 position is not a character boundary of the text.
+    #[error("bad text position")]
+    TextPosition(#[from] utf16::Utf16Error),
     /// A referenced entity (a line, an attendee) does not exist in the document.
     #[error("no {what} with id {id:?}")]
     NotFound {

@@ -8,6 +8,7 @@
 //! - `meta`: the store's storage id and actor id.
 //! - [`Storage`]: the fallible raw interface the sync engine uses; [`Store`] implements it.
 //! - `model_glue`: the few calls into the typed model.
+//! - `observe`: change observers ([`Store::add_observer`]).
 //!
 //! Every mutating call has committed (and synced) its SQLite transaction when it returns `Ok`.
 //!
@@ -25,6 +26,7 @@ mod error;
 mod listing;
 mod meta;
 mod model_glue;
+mod observe;
 mod schema;
 mod sqlite;
 mod storage;
@@ -33,6 +35,7 @@ mod sync_state;
 pub use documents::{Compaction, DocumentStats, TEXT_ENCODING};
 pub use error::StoreError;
 pub use listing::{Deleted, ListedDocument, Order, Query};
+pub use observe::{Observer, ObserverId};
 pub use schema::SCHEMA_VERSION;
 pub use sqlite::{BUSY_TIMEOUT, Store};
 pub use storage::{IndexFn, MergeOutcome, Merged, Storage};

@@ -29,6 +29,7 @@ use super::error::StoreError;
 use super::listing::{self, ListedDocument, Query};
 use super::meta::{self, Identity};
 use super::model_glue;
+use super::observe::{Observer, ObserverId, Observers};
 use super::schema;
 use super::storage::{IndexFn, MergeOutcome, Merged, Storage};
 use super::sync_state;
@@ -44,6 +45,7 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Store {
     conn: Mutex<Connection>,
     identity: Identity,
+    observers: Observers,
 }
 
 const _: () = {
@@ -84,6 +86,7 @@ impl Store {
         Ok(Self {
             conn: Mutex::new(conn),
             identity,
+            observers: Observers::default(),
         })
     }
 
@@ -127,6 +130,8 @@ impl Store {
         documents::insert(&tx, &id, &snapshot, &doc.get_heads())?;
         listing::upsert(&tx, &id, &value.listing())?;
         tx.commit()?;
+        drop(conn);
+        self.observers.notify(&[id]);
         Ok(id)
     }
 
@@ -170,6 +175,8 @@ impl Store {
         tx.commit()?;
         if written {
             self.maybe_compact(&mut conn, id, loaded);
+            drop(conn);
+            self.observers.notify(&[id]);
         }
         Ok(out)
     }
@@ -187,6 +194,19 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         listing::query(&tx, query)
+    }
+
+    /// Registers `observer`, called with the ids of the documents each committed write changed
+    /// (create, update, delete, merge), after every lock of the store is released, on the thread
+    /// that wrote. See the `observe` module docs.
+    pub fn add_observer(&self, observer: Observer) -> ObserverId {
+        self.observers.add(observer)
+    }
+
+    /// Unregisters observer `id`; returns whether it was registered. A notification already
+    /// under way may still reach it once.
+    pub fn remove_observer(&self, id: ObserverId) -> bool {
+        self.observers.remove(id)
     }
 
     // ---- raw API ----
@@ -253,6 +273,8 @@ impl Store {
                 append(&tx, id, &mut loaded, &heads_before, &listing)?;
                 tx.commit()?;
                 self.maybe_compact(&mut conn, id, loaded);
+                drop(conn);
+                self.observers.notify(&[id]);
                 Ok(Merged {
                     outcome: MergeOutcome::Updated,
                     heads,
@@ -262,6 +284,8 @@ impl Store {
                 documents::insert(&tx, &id, &fresh.save(), &heads)?;
                 listing::upsert(&tx, &id, &listing)?;
                 tx.commit()?;
+                drop(conn);
+                self.observers.notify(&[id]);
                 Ok(Merged {
                     outcome: MergeOutcome::Created,
                     heads,
