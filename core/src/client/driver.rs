@@ -329,7 +329,12 @@ impl Driver {
             Some(Command::Subscribe(doc)) => vec![Event::Subscribe { doc }],
             Some(Command::LocalChange(doc)) => {
                 let mut events = Vec::new();
-                if let Some(heads) = self.engine.document_heads(&doc) {
+                let engine_heads = self.engine.document_heads(&doc);
+                if engine_heads.is_some() && engine_heads == self.store.heads(doc).ok().flatten() {
+                    // Our own merge of the server's changes: nothing new to send.
+                    return Flow::Reconnect;
+                }
+                if let Some(heads) = engine_heads {
                     match self.store.load_raw(doc) {
                         Ok(Some(mut stored)) => events.push(Event::LocalChange {
                             doc,

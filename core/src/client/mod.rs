@@ -43,7 +43,7 @@ pub use error::ClientError;
 pub use status::SyncStatus;
 
 use crate::ids::DocumentId;
-use crate::store::Store;
+use crate::store::{ObserverId, Store};
 use driver::{Command, Driver};
 use shared::Shared;
 
@@ -53,6 +53,7 @@ pub struct SyncClient {
     store: Arc<Store>,
     shared: Arc<Shared>,
     commands: UnboundedSender<Command>,
+    observer: ObserverId,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -82,15 +83,25 @@ impl SyncClient {
             .name("enlace-sync".into())
             .spawn(move || runtime.block_on(driver.run(receiver)))
             .map_err(ClientError::Spawn)?;
+        // Every committed write to the store reaches the client, whoever made it.
+        let notify = commands.clone();
+        let observer = store.add_observer(Arc::new(move |docs: &[DocumentId]| {
+            for doc in docs {
+                // Fails only once the client stopped, when nothing needs telling.
+                let _sent = notify.send(Command::LocalChange(*doc));
+            }
+        }));
         Ok(SyncClient {
             store,
             shared,
             commands,
+            observer,
             thread: Some(thread),
         })
     }
 
-    /// Tells the client the app changed (or created) a document in the store.
+    /// Tells the client the app changed (or created) a document in the store. Writes through the
+    /// store reach the client by themselves; this is for changes made behind its back.
     pub fn local_change(&self, doc: DocumentId) -> Result<(), ClientError> {
         self.commands
             .send(Command::LocalChange(doc))
@@ -176,6 +187,7 @@ impl SyncClient {
     }
 
     fn shutdown(&mut self) {
+        self.store.remove_observer(self.observer);
         let _stopping = self.commands.send(Command::Stop);
         if let Some(thread) = self.thread.take()
             && thread.join().is_err()
