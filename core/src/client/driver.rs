@@ -184,6 +184,7 @@ impl Driver {
                     last_heard = StdInstant::now();
                     match frame {
                         Some(Ok(WsMessage::Binary(bytes))) => {
+                            self.shared.received(bytes.len());
                             let effects = self.receive(conn, &bytes);
                             if self.execute(effects, Some(&mut sink)).await.is_err() {
                                 flow = Some(Flow::Reconnect);
@@ -388,7 +389,9 @@ impl Driver {
             match effect {
                 Effect::Send { message, .. } => {
                     if let Some(sink) = sink.as_deref_mut() {
-                        let frame = WsMessage::Binary(Bytes::from(encode(&message)));
+                        let encoded = encode(&message);
+                        self.shared.sent(encoded.len());
+                        let frame = WsMessage::Binary(Bytes::from(encoded));
                         if sink.feed(frame).await.is_err() {
                             result = Err(());
                         }

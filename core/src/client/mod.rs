@@ -40,6 +40,7 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 pub use config::{ClientConfig, SyncMode};
 pub use error::ClientError;
+pub use shared::Traffic;
 pub use status::SyncStatus;
 
 use crate::ids::DocumentId;
@@ -113,6 +114,11 @@ impl SyncClient {
         self.commands
             .send(Command::Subscribe(doc))
             .map_err(|_| ClientError::Stopped)
+    }
+
+    /// Frames and payload bytes exchanged with the server since the client started.
+    pub fn traffic(&self) -> Traffic {
+        self.shared.traffic()
     }
 
     /// Whether a connection to the server is up.

@@ -2,6 +2,7 @@
 //! callers can wait for "saved on the server" without polling.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
@@ -16,10 +17,32 @@ pub(super) struct State {
     pub generation: u64,
 }
 
+/// What went over the wire, for data-usage figures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Traffic {
+    /// Frames received.
+    pub frames_in: u64,
+    /// Frames sent.
+    pub frames_out: u64,
+    /// Payload bytes received.
+    pub bytes_in: u64,
+    /// Payload bytes sent.
+    pub bytes_out: u64,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Counters {
+    frames_in: AtomicU64,
+    frames_out: AtomicU64,
+    bytes_in: AtomicU64,
+    bytes_out: AtomicU64,
+}
+
 #[derive(Debug, Default)]
 pub(super) struct Shared {
     state: Mutex<State>,
     wake: Condvar,
+    counters: Counters,
 }
 
 impl Shared {
@@ -33,6 +56,29 @@ impl Shared {
         state.generation = state.generation.wrapping_add(1);
         drop(state);
         self.wake.notify_all();
+    }
+
+    pub fn received(&self, bytes: usize) {
+        self.counters.frames_in.fetch_add(1, Ordering::Relaxed);
+        self.counters
+            .bytes_in
+            .fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+
+    pub fn sent(&self, bytes: usize) {
+        self.counters.frames_out.fetch_add(1, Ordering::Relaxed);
+        self.counters
+            .bytes_out
+            .fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+
+    pub fn traffic(&self) -> Traffic {
+        Traffic {
+            frames_in: self.counters.frames_in.load(Ordering::Relaxed),
+            frames_out: self.counters.frames_out.load(Ordering::Relaxed),
+            bytes_in: self.counters.bytes_in.load(Ordering::Relaxed),
+            bytes_out: self.counters.bytes_out.load(Ordering::Relaxed),
+        }
     }
 
     pub fn set_connected(&self, connected: bool) {
