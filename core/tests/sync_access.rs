@@ -144,3 +144,72 @@ fn a_read_only_peers_changes_are_not_applied_anywhere() {
             .is_some()
     );
 }
+
+/// Refuses any change that sets the root key `account_id` to "other-account".
+#[derive(Clone, Default)]
+struct NoMoves;
+
+impl AccessPolicy for NoMoves {
+    fn decide(&self, _conn: ConnectionId, _doc: &DocumentId) -> Access {
+        Access::ReadWrite
+    }
+
+    fn checks_changes(&self) -> bool {
+        true
+    }
+
+    fn check_changes(
+        &self,
+        _conn: ConnectionId,
+        _doc: &DocumentId,
+        _before: &automerge::Automerge,
+        after: &automerge::Automerge,
+    ) -> Result<(), String> {
+        use automerge::ReadDoc;
+        match after.get(ROOT, "account_id") {
+            Ok(Some((value, _))) if value.to_str() == Some("other-account") => {
+                Err("moves the document to another account".into())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+#[test]
+fn refused_changes_leave_no_trace() {
+    let mut sim = Sim::new(SimConfig::default());
+    let server = sim.add_server_with("server", Box::new(NoMoves));
+    let a = sim.add_device("a");
+    let b = sim.add_device("b");
+    sim.connect(a, server);
+    sim.connect(b, server);
+    let doc = sim
+        .create_document(a, |d| d.put(ROOT, "account_id", "acme").map(|_| ()))
+        .expect("create");
+    sim.run_until_quiescent().expect("quiet");
+    sim.subscribe(b, doc);
+    sim.run_until_quiescent().expect("quiet");
+    let agreed = sim.heads(server, doc);
+
+    sim.edit(b, doc, |d| {
+        d.put(ROOT, "account_id", "other-account").map(|_| ())
+    })
+    .expect("edit");
+    sim.run_until_quiescent().expect("quiet");
+    assert_eq!(
+        sim.heads(server, doc),
+        agreed,
+        "the server refused the move"
+    );
+    assert_eq!(sim.heads(a, doc), agreed, "nobody else received it");
+
+    // A refused brand-new document is not stored at all.
+    let bad = sim
+        .create_document(b, |d| {
+            d.put(ROOT, "account_id", "other-account").map(|_| ())
+        })
+        .expect("create");
+    sim.run_until_quiescent().expect("quiet");
+    assert!(sim.heads(server, bad).is_empty());
+    assert!(sim.storage(server).documents.get(&bad).is_none());
+}

@@ -54,7 +54,11 @@ fn action_item(i: usize) -> ActionItem {
 
 /// Waits until `done` holds and the client's traffic has been still for a moment; returns the
 /// time from `start` to the last frame and the traffic.
-fn settle(client: &SyncClient, start: StdInstant, mut done: impl FnMut() -> bool) -> (Duration, Traffic) {
+fn settle(
+    client: &SyncClient,
+    start: StdInstant,
+    mut done: impl FnMut() -> bool,
+) -> (Duration, Traffic) {
     client.wait_for(PATIENCE, &mut done).expect("converged");
     let mut last = client.traffic();
     let mut last_change = StdInstant::now();
@@ -95,7 +99,8 @@ fn main() {
             .map(|i| store.create(&action_item(i)).expect("create"))
             .collect();
         eprintln!("created {docs} documents in {:.1?}", started.elapsed());
-        let client = SyncClient::start(store.clone(), config(&url, SyncMode::CatchUp)).expect("client");
+        let client =
+            SyncClient::start(store.clone(), config(&url, SyncMode::CatchUp)).expect("client");
         let started = StdInstant::now();
         client
             .wait_for(PATIENCE, || client.pending_count().is_ok_and(|n| n == 0))
@@ -103,7 +108,8 @@ fn main() {
         eprintln!("uploaded them in {:.1?}", started.elapsed());
         // Refresh the cursor so the phone's next catch-up starts from here.
         client.stop();
-        let client = SyncClient::start(store.clone(), config(&url, SyncMode::CatchUp)).expect("client");
+        let client =
+            SyncClient::start(store.clone(), config(&url, SyncMode::CatchUp)).expect("client");
         client
             .wait_for(PATIENCE, || store.catch_up_cursor().is_ok_and(|c| c > 0))
             .expect("cursor");
@@ -116,15 +122,25 @@ fn main() {
     copy_store(&phone_path, &per_doc_path);
 
     // A teammate changes some of them while the phone is away.
-    let edited: Vec<DocumentId> = ids.iter().step_by(docs / changed).take(changed).copied().collect();
+    let edited: Vec<DocumentId> = ids
+        .iter()
+        .step_by(docs / changed)
+        .take(changed)
+        .copied()
+        .collect();
     {
         let store = Arc::new(Store::open(work.path().join("teammate.sqlite")).expect("store"));
-        let client = SyncClient::start(store.clone(), config(&url, SyncMode::CatchUp)).expect("client");
+        let client =
+            SyncClient::start(store.clone(), config(&url, SyncMode::CatchUp)).expect("client");
         for doc in &edited {
             client.subscribe(*doc).expect("subscribe");
         }
         client
-            .wait_for(PATIENCE, || edited.iter().all(|d| store.heads(*d).is_ok_and(|h| h.is_some())))
+            .wait_for(PATIENCE, || {
+                edited
+                    .iter()
+                    .all(|d| store.heads(*d).is_ok_and(|h| h.is_some()))
+            })
             .expect("teammate fetched");
         for doc in &edited {
             store
@@ -137,13 +153,19 @@ fn main() {
         client
             .wait_for(PATIENCE, || client.pending_count().is_ok_and(|n| n == 0))
             .expect("teammate saved");
-        let expected: Vec<_> = edited.iter().map(|d| store.heads(*d).expect("heads")).collect();
+        let expected: Vec<_> = edited
+            .iter()
+            .map(|d| store.heads(*d).expect("heads"))
+            .collect();
 
         println!("# enlace reconnect: {docs} documents on the phone, {changed} changed elsewhere");
         println!("| mode | reconnect time | frames in/out | bytes in | bytes out | bytes total |");
         println!("|---|---:|---:|---:|---:|---:|");
         let mut results = Vec::new();
-        for (mode, path) in [(SyncMode::CatchUp, &catch_up_path), (SyncMode::PerDocument, &per_doc_path)] {
+        for (mode, path) in [
+            (SyncMode::CatchUp, &catch_up_path),
+            (SyncMode::PerDocument, &per_doc_path),
+        ] {
             let phone = Arc::new(Store::open(path).expect("store"));
             let start = StdInstant::now();
             let client = SyncClient::start(phone.clone(), config(&url, mode)).expect("client");

@@ -480,7 +480,10 @@ impl Driver {
                 cursor,
                 more,
             } => Some(self.on_changes(&changes, cursor, more)),
-            Effect::Send { .. } | Effect::Close { .. } | Effect::ChangesRequested { .. } => None,
+            Effect::Send { .. }
+            | Effect::Close { .. }
+            | Effect::ChangesRequested { .. }
+            | Effect::ChangesRefused { .. } => None,
         }
     }
 }

@@ -651,7 +651,46 @@ impl Engine {
             return;
         };
         let before = content.get_heads();
-        if let Err(e) = content.receive_sync_message(&mut peer.state, message) {
+        let vetted = access == Access::ReadWrite
+            && !message.changes.is_empty()
+            && self.policy.checks_changes();
+        let applied = if vetted {
+            // Apply to a copy first: a refused change must leave no trace in memory.
+            let mut candidate = content.as_ref().clone();
+            let mut state = peer.state.clone();
+            match candidate.receive_sync_message(&mut state, message) {
+                Err(e) => Err(e),
+                Ok(()) => match self
+                    .policy
+                    .check_changes(conn, &doc_id, content, &candidate)
+                {
+                    Ok(()) => {
+                        **content = candidate;
+                        peer.state = state;
+                        Ok(())
+                    }
+                    Err(why) => {
+                        tracing::warn!(%conn, doc = %doc_id, %why, "refusing changes");
+                        // Stop taking this peer's changes to the document; it still reads.
+                        peer.set_access(Access::ReadOnly);
+                        let missing = content.get_heads().is_empty();
+                        if missing {
+                            doc.peers.remove(&conn);
+                            self.send_unavailable(conn, doc_id);
+                        }
+                        self.effects.push(Effect::ChangesRefused {
+                            conn,
+                            doc: doc_id,
+                            reason: why,
+                        });
+                        return;
+                    }
+                },
+            }
+        } else {
+            content.receive_sync_message(&mut peer.state, message)
+        };
+        if let Err(e) = applied {
             doc.peers.remove(&conn);
             self.close(
                 conn,
@@ -659,6 +698,12 @@ impl Engine {
             );
             return;
         }
+        let Some(doc) = self.docs.get_mut(&doc_id) else {
+            return;
+        };
+        let Content::Ready(content) = &doc.content else {
+            return;
+        };
         let changed = content.get_heads() != before;
         if changed && !doc.waiters.is_empty() {
             // Late arrival: those told "unavailable" get it now, if they may see it.

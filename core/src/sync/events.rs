@@ -167,6 +167,15 @@ pub enum Effect {
         /// Which document.
         doc: DocumentId,
     },
+    /// The access policy refused a connection's changes to a document (they were not applied).
+    ChangesRefused {
+        /// Whose changes.
+        conn: ConnectionId,
+        /// Which document.
+        doc: DocumentId,
+        /// The policy's reason.
+        reason: String,
+    },
     /// A connection asked for a catch-up page (server role): answer with
     /// [`Event::AnswerChanges`].
     ChangesRequested {

@@ -798,6 +798,7 @@ impl Sim {
                 }
             }
             Effect::DocumentChanged { .. }
+            | Effect::ChangesRefused { .. }
             | Effect::DocumentUnavailable { .. }
             | Effect::EphemeralReceived { .. } => {
                 tracing::trace!(node = %self.nodes[node.0].name, ?effect, "notification");
