@@ -15,9 +15,8 @@
 //! - [`error`]: [`EnlaceError`], the one error an app catches.
 //!
 //! A Rust panic never crosses the FFI: uniffi catches it in every exported function and raises
-//! its own `InternalError` (Python) / `InternalException` (Kotlin) / `UniffiInternalError.rustPanic`
-//! (Swift)
-//! with the panic message. Foreign observers are called after every store lock is released.
+//! its own `InternalException` (Kotlin), `UniffiInternalError.rustPanic` (Swift) or
+//! `InternalError` (Python) with the panic message. Foreign observers are called after every store lock is released.
 
 #[macro_use]
 mod macros;
