@@ -1,0 +1,161 @@
+//! [`EnlaceError`]: the one error an app catches, mapped from core's errors with one `match`.
+//!
+//! Variants say what the app can act on: a missing document, a value the user must fix, a text
+//! position the editor got wrong, storage trouble. Each keeps a readable cause chain in `reason`
+//! for logs. (No field is called `message`: Kotlin exceptions already have one.)
+
+use enlace_core::model::ModelError;
+use enlace_core::store::StoreError;
+
+/// Errors of every `EnlaceStore` call.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum EnlaceError {
+    /// No such document, or no such entity (a line, an agenda item) inside it.
+    #[error("{what} {id} not found")]
+    NotFound {
+        /// `document`, `line`, `agenda item`...
+        what: String,
+        /// The id asked for.
+        id: String,
+    },
+    /// A document with this id already exists.
+    #[error("document {id} already exists")]
+    AlreadyExists {
+        /// The document id.
+        id: String,
+    },
+    /// The document is of another kind than the call expects (`get_storecheck` on a visit).
+    #[error("document {id} is a {found}, not a {expected}")]
+    WrongKind {
+        /// The document id.
+        id: String,
+        /// The kind the call expects.
+        expected: String,
+        /// The kind stored.
+        found: String,
+    },
+    /// A value breaks a rule of the model (a required title, negative facings, a status moving
+    /// backwards, an unknown currency); nothing was written.
+    #[error("invalid {field}: {reason}")]
+    InvalidValue {
+        /// The field, as a dotted path (`lines.p1.facings`).
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A text edit's UTF-16 position is past the end or inside a surrogate pair; nothing was
+    /// written.
+    #[error("bad text position: {reason}")]
+    TextPosition {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The stored document cannot be read as its model (written by a newer app, or damaged).
+    #[error("document {id} cannot be read: {reason}")]
+    Unreadable {
+        /// The document id.
+        id: String,
+        /// Why.
+        reason: String,
+    },
+    /// The database or the file system failed (disk full, IO error, locked too long).
+    #[error("storage failed: {reason}")]
+    Storage {
+        /// The cause chain.
+        reason: String,
+    },
+    /// The database holds something this code cannot read.
+    #[error("corrupt store: {reason}")]
+    Corrupt {
+        /// The cause chain.
+        reason: String,
+    },
+    /// A bug: an internal operation failed that should not.
+    #[error("internal error: {reason}")]
+    Internal {
+        /// The cause chain.
+        reason: String,
+    },
+}
+
+/// `error: cause: cause...`, for `reason` fields.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut out = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
+}
+
+impl From<StoreError> for EnlaceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(id) => EnlaceError::NotFound {
+                what: "document".into(),
+                id: id.to_string(),
+            },
+            StoreError::AlreadyExists(id) => EnlaceError::AlreadyExists { id: id.to_string() },
+            StoreError::WrongKind {
+                id,
+                expected,
+                found,
+            } => EnlaceError::WrongKind {
+                id: id.to_string(),
+                expected: expected.to_string(),
+                found,
+            },
+            StoreError::InvalidValue(model) => (*model).into(),
+            StoreError::Model { id, source } => EnlaceError::Unreadable {
+                id: id.to_string(),
+                reason: chain(&*source),
+            },
+            ref e @ StoreError::TooLarge { what, .. } => EnlaceError::InvalidValue {
+                field: what.into(),
+                reason: e.to_string(),
+            },
+            ref e @ StoreError::QueryLimit { .. } => EnlaceError::InvalidValue {
+                field: "limit".into(),
+                reason: e.to_string(),
+            },
+            ref e @ StoreError::Corrupt { .. } => EnlaceError::Corrupt { reason: chain(e) },
+            ref e @ (StoreError::Sqlite(_) | StoreError::Io(_)) => {
+                EnlaceError::Storage { reason: chain(e) }
+            }
+            ref e @ (StoreError::MalformedChanges { .. }
+            | StoreError::MissingDependencies { .. }
+            | StoreError::Automerge(_)) => EnlaceError::Internal { reason: chain(e) },
+        }
+    }
+}
+
+impl From<ModelError> for EnlaceError {
+    fn from(e: ModelError) -> Self {
+        match e {
+            ModelError::InvalidValue { field, reason } => {
+                EnlaceError::InvalidValue { field, reason }
+            }
+            ModelError::NotFound { what, id } => EnlaceError::NotFound {
+                what: what.into(),
+                id,
+            },
+            ModelError::TextPosition(e) => EnlaceError::TextPosition {
+                reason: e.to_string(),
+            },
+            ref e @ ModelError::TooLarge { ref field, .. } => EnlaceError::InvalidValue {
+                field: field.clone(),
+                reason: e.to_string(),
+            },
+            ref e @ ModelError::UnknownCurrency { .. } => EnlaceError::InvalidValue {
+                field: "currency".into(),
+                reason: e.to_string(),
+            },
+            e => EnlaceError::InvalidValue {
+                field: "document".into(),
+                reason: chain(&e),
+            },
+        }
+    }
+}
