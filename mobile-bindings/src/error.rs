@@ -70,6 +70,13 @@ pub enum EnlaceError {
         /// The cause chain.
         reason: String,
     },
+    /// The sync client could not start or is not running (a bad server URL or token, or
+    /// `start_sync` not called).
+    #[error("sync: {reason}")]
+    Sync {
+        /// What is wrong.
+        reason: String,
+    },
     /// A bug: an internal operation failed that should not.
     #[error("internal error: {reason}")]
     Internal {
@@ -88,6 +95,21 @@ fn chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     out
+}
+
+impl From<enlace_core::client::ClientError> for EnlaceError {
+    fn from(e: enlace_core::client::ClientError) -> Self {
+        use enlace_core::client::ClientError;
+        match e {
+            ClientError::Store(store) => store.into(),
+            ref e @ (ClientError::InvalidUrl(_)
+            | ClientError::InvalidToken
+            | ClientError::Connect(_)
+            | ClientError::Spawn(_)
+            | ClientError::Stopped
+            | ClientError::Timeout) => EnlaceError::Sync { reason: chain(e) },
+        }
+    }
 }
 
 impl From<StoreError> for EnlaceError {

@@ -29,7 +29,8 @@ pub mod meeting_note;
 pub mod observer;
 pub mod store;
 pub mod storecheck;
-pub mod sync_status;
+pub mod sync;
+mod sync_status;
 #[cfg(feature = "test-hooks")]
 pub mod testing;
 pub mod text;

@@ -22,6 +22,8 @@ use crate::values::doc_id;
 pub struct EnlaceStore {
     /// Shared so the sync client can hold the same store.
     store: Arc<Store>,
+    /// The running sync client, if started.
+    pub(crate) sync: std::sync::Mutex<Option<enlace_core::client::SyncClient>>,
 }
 
 impl EnlaceStore {
@@ -42,6 +44,7 @@ impl EnlaceStore {
     pub fn open(path: String) -> Result<Arc<Self>, EnlaceError> {
         Ok(Arc::new(EnlaceStore {
             store: Arc::new(Store::open(path)?),
+            sync: std::sync::Mutex::default(),
         }))
     }
 
@@ -50,6 +53,7 @@ impl EnlaceStore {
     pub fn open_in_memory() -> Result<Arc<Self>, EnlaceError> {
         Ok(Arc::new(EnlaceStore {
             store: Arc::new(Store::open_in_memory()?),
+            sync: std::sync::Mutex::default(),
         }))
     }
 

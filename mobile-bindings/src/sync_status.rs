@@ -1,7 +1,6 @@
 //! [`SyncStatus`]: where a document's latest edits are, as the UI shows it next to the document.
 
-/// Where a document's latest edits are. Reported by the sync client (`EnlaceStore` gains
-/// `sync_status(id)` with it); defined now so apps can build their UI against it.
+/// Where a document's latest edits are, from `EnlaceStore::sync_status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum SyncStatus {
     /// Edits exist only on this phone (never synced, or offline since the last edit).
@@ -10,4 +9,14 @@ pub enum SyncStatus {
     Syncing,
     /// The server has every change this phone made.
     SavedOnServer,
+}
+
+impl From<enlace_core::client::SyncStatus> for SyncStatus {
+    fn from(s: enlace_core::client::SyncStatus) -> Self {
+        match s {
+            enlace_core::client::SyncStatus::OnlyOnThisPhone => SyncStatus::OnlyOnThisPhone,
+            enlace_core::client::SyncStatus::Syncing => SyncStatus::Syncing,
+            enlace_core::client::SyncStatus::SavedOnServer => SyncStatus::SavedOnServer,
+        }
+    }
 }

@@ -1,0 +1,83 @@
+//! Sync for apps: start and stop the device client, read per-document sync status.
+
+use std::sync::{MutexGuard, PoisonError};
+
+use enlace_core::client::{ClientConfig, SyncClient};
+
+use crate::error::EnlaceError;
+use crate::store::EnlaceStore;
+use crate::sync_status::SyncStatus;
+use crate::values::doc_id;
+
+impl EnlaceStore {
+    fn client(&self) -> MutexGuard<'_, Option<SyncClient>> {
+        self.sync.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn with_client<T>(
+        &self,
+        f: impl FnOnce(&SyncClient) -> Result<T, enlace_core::client::ClientError>,
+    ) -> Result<T, EnlaceError> {
+        match self.client().as_ref() {
+            Some(client) => Ok(f(client)?),
+            None => Err(EnlaceError::Sync {
+                reason: "sync is not started".into(),
+            }),
+        }
+    }
+}
+
+#[uniffi::export]
+impl EnlaceStore {
+    /// Starts syncing with the server at `url` (`wss://host/v1/sync`), authenticating with
+    /// `token`. Edits keep working offline; the client reconnects by itself. Restarts the
+    /// client if it was running.
+    pub fn start_sync(&self, url: String, token: Option<String>) -> Result<(), EnlaceError> {
+        self.stop_sync();
+        let mut config = ClientConfig::new(url);
+        config.token = token;
+        let client = SyncClient::start(self.core(), config)?;
+        *self.client() = Some(client);
+        Ok(())
+    }
+
+    /// Stops syncing (waits for the client to finish its current store write).
+    pub fn stop_sync(&self) {
+        // Taken out first so no lock is held while the client's thread finishes.
+        let running = self.client().take();
+        if let Some(client) = running {
+            client.stop();
+        }
+    }
+
+    /// Whether the sync client is connected to the server now.
+    pub fn is_connected(&self) -> bool {
+        self.client().as_ref().is_some_and(SyncClient::is_connected)
+    }
+
+    /// Where document `id`'s latest edits are. Without a running client, a document the server
+    /// has acknowledged still reads "saved on the server".
+    pub fn sync_status(&self, id: String) -> Result<SyncStatus, EnlaceError> {
+        let doc = doc_id(&id)?;
+        if let Some(client) = self.client().as_ref() {
+            return Ok(client.sync_status(doc)?.into());
+        }
+        Ok(if self.core().acknowledged_by_a_peer(doc)? {
+            SyncStatus::SavedOnServer
+        } else {
+            SyncStatus::OnlyOnThisPhone
+        })
+    }
+
+    /// How many documents have edits the server has not acknowledged.
+    pub fn pending_count(&self) -> Result<u64, EnlaceError> {
+        self.with_client(|c| c.pending_count().map(|n| n as u64))
+    }
+
+    /// Fetches a document this phone does not have yet (shared by a teammate) and keeps it in
+    /// sync; the observer fires when it arrives.
+    pub fn fetch(&self, id: String) -> Result<(), EnlaceError> {
+        let doc = doc_id(&id)?;
+        self.with_client(|c| c.subscribe(doc))
+    }
+}
