@@ -21,6 +21,10 @@ target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import j
 bindings="$target_dir/bindings"
 libdir="$target_dir/debug"
 
+step "build the server the sync tests run against"
+cargo build --locked -p enlace-server --bin enlace-server
+export ENLACE_SERVER_BIN="$target_dir/debug/enlace-server"
+
 step "python tests"
 if ! python3 -c 'import pytest' 2>/dev/null; then
     python3 -m pip install --quiet pytest || fail "could not install pytest"
