@@ -1,0 +1,223 @@
+//! Storage threads: a group-commit writer and a loader, each with its own SQLite connection
+//! (WAL lets the loader read while the writer commits).
+//!
+//! The writer blocks for one write, then drains everything else queued (up to the batch limit)
+//! and commits it in ONE transaction: one fsync for however many clients' changes arrived while
+//! the previous commit was syncing. Only after the commit returns does it answer
+//! `Event::Persisted`, so the engine never acknowledges a change that is not on disk.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc as std_mpsc;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use enlace_core::ids::{DocumentId, StorageId};
+use enlace_core::store::{BatchWrite, Store, StoreError, listing_if_known};
+use enlace_core::sync::{Event, LoadedDocument, PersistTicket, StorageFailure};
+use tokio::sync::mpsc;
+
+use crate::metrics::{ErrorKind, Metrics};
+
+/// One write for the group-commit writer.
+#[derive(Debug)]
+pub(crate) enum WriteOp {
+    /// Changes the engine wants durable; answered with `Event::Persisted`.
+    Persist {
+        doc: DocumentId,
+        ticket: PersistTicket,
+        changes: Vec<u8>,
+    },
+    /// A peer's sync state; no answer.
+    SyncState {
+        doc: DocumentId,
+        storage_id: StorageId,
+        state: Vec<u8>,
+    },
+}
+
+/// Handles to the storage threads.
+#[derive(Debug)]
+pub(crate) struct StorageIo {
+    writes: Option<std_mpsc::Sender<WriteOp>>,
+    loads: Option<std_mpsc::Sender<DocumentId>>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl StorageIo {
+    /// Opens the database at `path` (two connections) and starts the threads. Answers go to
+    /// `events`. Returns the store's storage id too.
+    pub(crate) fn start(
+        path: &Path,
+        max_batch: usize,
+        events: mpsc::UnboundedSender<Event>,
+        metrics: Arc<Metrics>,
+    ) -> Result<(Self, StorageId), StoreError> {
+        let writer_store = Store::open(path)?;
+        let loader_store = Store::open(path)?;
+        let storage_id = writer_store.storage_id().clone();
+        let (write_tx, write_rx) = std_mpsc::channel();
+        let (load_tx, load_rx) = std_mpsc::channel();
+        let writer = {
+            let events = events.clone();
+            let metrics = metrics.clone();
+            std::thread::Builder::new()
+                .name("enlace-writer".into())
+                .spawn(move || {
+                    writer_loop(
+                        &writer_store,
+                        &write_rx,
+                        max_batch.max(1),
+                        &events,
+                        &metrics,
+                    )
+                })?
+        };
+        let loader = std::thread::Builder::new()
+            .name("enlace-loader".into())
+            .spawn(move || loader_loop(&loader_store, &load_rx, &events, &metrics))?;
+        Ok((
+            StorageIo {
+                writes: Some(write_tx),
+                loads: Some(load_tx),
+                threads: vec![writer, loader],
+            },
+            storage_id,
+        ))
+    }
+
+    /// Queues a write. False if the writer is gone.
+    pub(crate) fn write(&self, op: WriteOp) -> bool {
+        self.writes.as_ref().is_some_and(|w| w.send(op).is_ok())
+    }
+
+    /// Queues a load. False if the loader is gone.
+    pub(crate) fn load(&self, doc: DocumentId) -> bool {
+        self.loads.as_ref().is_some_and(|l| l.send(doc).is_ok())
+    }
+
+    /// Lets the threads finish what is queued (the final flush) and waits for them.
+    pub(crate) fn finish(mut self) {
+        self.writes = None;
+        self.loads = None;
+        for thread in self.threads.drain(..) {
+            if thread.join().is_err() {
+                tracing::error!("a storage thread panicked");
+            }
+        }
+    }
+}
+
+fn writer_loop(
+    store: &Store,
+    ops: &std_mpsc::Receiver<WriteOp>,
+    max_batch: usize,
+    events: &mpsc::UnboundedSender<Event>,
+    metrics: &Metrics,
+) {
+    while let Ok(first) = ops.recv() {
+        let mut batch = vec![first];
+        while batch.len() < max_batch {
+            match ops.try_recv() {
+                Ok(op) => batch.push(op),
+                Err(_) => break,
+            }
+        }
+        let writes: Vec<BatchWrite<'_>> = batch
+            .iter()
+            .map(|op| match op {
+                WriteOp::Persist { doc, changes, .. } => BatchWrite::Changes {
+                    doc: *doc,
+                    bytes: changes,
+                },
+                WriteOp::SyncState {
+                    doc,
+                    storage_id,
+                    state,
+                } => BatchWrite::SyncState {
+                    doc: *doc,
+                    peer: storage_id,
+                    state,
+                },
+            })
+            .collect();
+        let started = Instant::now();
+        let result = store.write_batch(&writes, listing_if_known);
+        metrics.storage_commit.observe(started.elapsed());
+        let outcomes: Vec<Result<(), StorageFailure>> = match result {
+            Ok(outcomes) => {
+                Metrics::add(&metrics.commits, 1);
+                Metrics::add(&metrics.writes_committed, outcomes.len() as u64);
+                outcomes
+                    .into_iter()
+                    .map(|o| o.map(|_| ()).map_err(failure))
+                    .collect()
+            }
+            Err(error) => {
+                tracing::error!(
+                    error = &error as &dyn std::error::Error,
+                    writes = batch.len(),
+                    "group commit failed"
+                );
+                let f = failure(error);
+                batch.iter().map(|_| Err(f.clone())).collect()
+            }
+        };
+        for (op, outcome) in batch.iter().zip(outcomes) {
+            if outcome.is_err() {
+                metrics.error(ErrorKind::Storage);
+            }
+            match op {
+                WriteOp::Persist { doc, ticket, .. } => {
+                    // The engine thread is gone only at shutdown, when no answer matters.
+                    let _ = events.send(Event::Persisted {
+                        doc: *doc,
+                        ticket: *ticket,
+                        result: outcome,
+                    });
+                }
+                WriteOp::SyncState { doc, .. } => {
+                    if let Err(StorageFailure(error)) = outcome {
+                        tracing::warn!(%doc, %error, "saving a sync state failed");
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn loader_loop(
+    store: &Store,
+    docs: &std_mpsc::Receiver<DocumentId>,
+    events: &mpsc::UnboundedSender<Event>,
+    metrics: &Metrics,
+) {
+    while let Ok(doc) = docs.recv() {
+        let result = store
+            .load_bytes(doc)
+            .and_then(|data| {
+                Ok(LoadedDocument {
+                    data,
+                    sync_states: store.sync_states_of(doc)?,
+                })
+            })
+            .map_err(|e| {
+                metrics.error(ErrorKind::Storage);
+                failure(e)
+            });
+        if events.send(Event::Loaded { doc, result }).is_err() {
+            return;
+        }
+    }
+}
+
+fn failure(error: StoreError) -> StorageFailure {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    StorageFailure(text)
+}

@@ -1,0 +1,65 @@
+//! Raw websocket helpers for hostile-input tests: frames sent exactly as given.
+
+use enlace_core::ids::PeerId;
+use enlace_core::wire::{Message, PROTOCOL_V1, PeerMetadata, encode};
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+/// A raw client socket.
+pub type RawSocket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens a raw socket to `url`.
+pub async fn connect(url: &str) -> RawSocket {
+    tokio_tungstenite::connect_async(url)
+        .await
+        .expect("raw connect")
+        .0
+}
+
+/// The `join` frame of an ephemeral peer named `name`.
+pub fn join_frame(name: &str) -> Vec<u8> {
+    encode(&Message::Join {
+        sender_id: name.parse::<PeerId>().expect("peer id"),
+        peer_metadata: PeerMetadata {
+            storage_id: None,
+            is_ephemeral: true,
+        },
+        supported_protocol_versions: Some(vec![PROTOCOL_V1.to_owned()]),
+    })
+}
+
+/// Sends one binary frame.
+pub async fn send_binary(socket: &mut RawSocket, bytes: Vec<u8>) {
+    socket
+        .send(WsMessage::Binary(bytes.into()))
+        .await
+        .expect("send frame");
+}
+
+/// Reads until the server closes the socket; returns its close code (`None` if it dropped the
+/// connection without a close frame). Other frames are skipped.
+pub async fn close_code(socket: &mut RawSocket) -> Option<u16> {
+    while let Some(frame) = socket.next().await {
+        match frame {
+            Ok(WsMessage::Close(frame)) => return frame.map(|f| u16::from(f.code)),
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+/// The next decoded protocol message, skipping pings.
+pub async fn next_message(socket: &mut RawSocket) -> Option<Message> {
+    while let Some(frame) = socket.next().await {
+        match frame {
+            Ok(WsMessage::Binary(bytes)) => {
+                return enlace_core::wire::decode(&bytes, &Default::default()).ok();
+            }
+            Ok(WsMessage::Close(_)) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
+    None
+}
