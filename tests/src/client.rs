@@ -200,6 +200,31 @@ impl Client {
         }
     }
 
+    /// Waits until `condition` holds of our stored copy of `doc`, at most `patience`.
+    pub async fn wait_content(
+        &self,
+        doc: DocumentId,
+        what: &'static str,
+        patience: Duration,
+        condition: impl Fn(&Automerge) -> bool + Clone + Send + 'static,
+    ) -> Result<(), TimedOut> {
+        let mut changes = self.view.clone();
+        let check = async {
+            loop {
+                let condition = condition.clone();
+                if self.read(doc, move |d| d.is_some_and(condition)).await {
+                    return;
+                }
+                if changes.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
+        tokio::time::timeout(patience, check)
+            .await
+            .map_err(|_| TimedOut(patience, what))
+    }
+
     /// Closes the socket cleanly and waits for the task to end.
     pub async fn close(self) {
         let (tx, rx) = oneshot::channel();

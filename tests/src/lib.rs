@@ -3,6 +3,7 @@
 //! input, and deadline-based waiting. The scenarios themselves live in `tests/`, one per file.
 
 pub mod client;
+pub mod node;
 pub mod process;
 pub mod raw;
 pub mod server;
