@@ -125,7 +125,7 @@ async fn js_and_rust_clients_see_each_others_changes() {
             let d = d?;
             match d.get(ROOT, "js").ok().flatten()? {
                 (Value::Object(ObjType::Text), id) => d.text(&id).ok(),
-                (Value::Scalar(s), _) => s.to_str().map(str::to_owned),
+                (Value::Scalar(s), _) => s.as_str().map(str::to_owned),
                 _ => None,
             }
         })
