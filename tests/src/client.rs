@@ -179,6 +179,11 @@ impl Client {
         rx.await.expect("client task ended")
     }
 
+    /// A receiver of every view the client publishes (after each event).
+    pub fn views(&self) -> watch::Receiver<View> {
+        self.view.clone()
+    }
+
     /// The current view.
     pub fn view(&self) -> View {
         self.view.borrow().clone()
