@@ -76,6 +76,7 @@ enum Command {
     Create(Edit, oneshot::Sender<DocumentId>),
     Change(DocumentId, Edit, oneshot::Sender<Vec<ChangeHash>>),
     Subscribe(DocumentId),
+    Broadcast(DocumentId, Vec<u8>),
     Read(DocumentId, Reader),
     Close(oneshot::Sender<()>),
 }
@@ -163,6 +164,11 @@ impl Client {
     /// Asks the server for a document and keeps it in sync.
     pub fn subscribe(&self, doc: DocumentId) {
         let _ = self.commands.send(Command::Subscribe(doc));
+    }
+
+    /// Sends an ephemeral (presence) payload about `doc` to the other peers on it.
+    pub fn broadcast(&self, doc: DocumentId, data: Vec<u8>) {
+        let _ = self.commands.send(Command::Broadcast(doc, data));
     }
 
     /// Reads our stored copy of a document.
@@ -324,6 +330,8 @@ impl Actor {
                 tx.commit();
                 self.docs.insert(id, doc);
                 self.handle(Event::Subscribe { doc: id }, outbox);
+                // Publish before replying, so a caller's next look at the view includes it.
+                self.publish();
                 let _ = reply.send(id);
             }
             Command::Change(id, edit, reply) => {
@@ -338,9 +346,13 @@ impl Actor {
                 let changes = doc.save_after(&before);
                 let heads = doc.get_heads();
                 self.handle(Event::LocalChange { doc: id, changes }, outbox);
+                self.publish();
                 let _ = reply.send(heads);
             }
             Command::Subscribe(id) => self.handle(Event::Subscribe { doc: id }, outbox),
+            Command::Broadcast(doc, data) => {
+                self.handle(Event::SendEphemeral { doc, data }, outbox)
+            }
             Command::Read(id, reader) => reader(self.docs.get(&id)),
             Command::Close(done) => {
                 let _ = done.send(());

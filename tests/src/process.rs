@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-/// A server child process. Killed when dropped.
+/// A server child process. Killed when dropped. Set `ENLACE_TEST_SERVER_LOG=1` to see its log.
 #[derive(Debug)]
 pub struct ServerProcess {
     /// Where it listens.
@@ -19,6 +19,16 @@ impl ServerProcess {
     /// Runs `binary serve --insecure-open --data DIR --listen 127.0.0.1:0` and waits (at most
     /// `patience`) for it to log the address it listens on.
     pub fn spawn(binary: &Path, data_dir: &Path, patience: Duration) -> ServerProcess {
+        Self::spawn_with(binary, data_dir, &[], patience)
+    }
+
+    /// [`spawn`](Self::spawn) with extra flags.
+    pub fn spawn_with(
+        binary: &Path,
+        data_dir: &Path,
+        extra: &[&str],
+        patience: Duration,
+    ) -> ServerProcess {
         let mut child = Command::new(binary)
             .args([
                 "serve",
@@ -28,6 +38,7 @@ impl ServerProcess {
                 "--data",
             ])
             .arg(data_dir)
+            .args(extra)
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -36,10 +47,14 @@ impl ServerProcess {
             .expect("start the server binary");
         let stderr = child.stderr.take().expect("piped stderr");
         let (tx, rx) = mpsc::channel();
+        let echo = std::env::var_os("ENLACE_TEST_SERVER_LOG").is_some();
         std::thread::spawn(move || {
             let mut sent = false;
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
+                if echo {
+                    eprintln!("[server] {line}");
+                }
                 if !sent && let Some(addr) = listening_addr(&line) {
                     let _ = tx.send(addr);
                     sent = true;
@@ -62,6 +77,13 @@ impl ServerProcess {
     pub fn kill_9(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Resident memory of the process in KiB (Linux `/proc`), if readable.
+    pub fn rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
     }
 
     /// The process, to signal or wait on.

@@ -17,6 +17,32 @@ pub async fn connect(url: &str) -> RawSocket {
         .0
 }
 
+/// Opens a raw socket whose kernel receive buffer is small, so that a client that stops
+/// reading backs the server up quickly.
+pub async fn connect_small_window(url: &str, addr: std::net::SocketAddr) -> RawSocket {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+    let stream = socket.connect(addr).await.expect("tcp connect");
+    tokio_tungstenite::client_async(url, tokio_tungstenite::MaybeTlsStream::Plain(stream))
+        .await
+        .expect("websocket handshake")
+        .0
+}
+
+/// A `request` for `doc` from a peer that holds nothing of it (a real automerge sync message).
+pub fn request_frame(name: &str, doc: enlace_core::ids::DocumentId) -> Vec<u8> {
+    use automerge::sync::SyncDoc;
+    let message = automerge::Automerge::new()
+        .generate_sync_message(&mut automerge::sync::State::new())
+        .expect("an empty document still says hello");
+    encode(&Message::Request {
+        sender_id: name.parse::<PeerId>().expect("peer id"),
+        target_id: "server".parse::<PeerId>().expect("peer id"),
+        document_id: doc,
+        data: message.encode(),
+    })
+}
+
 /// The `join` frame of an ephemeral peer named `name`.
 pub fn join_frame(name: &str) -> Vec<u8> {
     encode(&Message::Join {
