@@ -263,12 +263,13 @@ impl Actor {
                 doc,
                 ticket,
                 changes,
-                ..
+                heads,
             } => {
                 if !self.storage.write(WriteOp::Persist {
                     doc,
                     ticket,
                     changes,
+                    heads,
                 }) {
                     return Some(Event::Persisted {
                         doc,

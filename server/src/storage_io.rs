@@ -12,6 +12,7 @@ use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
 use std::time::Instant;
 
+use automerge::ChangeHash;
 use enlace_core::ids::{DocumentId, StorageId};
 use enlace_core::store::{BatchWrite, Store, StoreError, listing_if_known};
 use enlace_core::sync::{Event, LoadedDocument, PersistTicket, StorageFailure};
@@ -27,6 +28,7 @@ pub(crate) enum WriteOp {
         doc: DocumentId,
         ticket: PersistTicket,
         changes: Vec<u8>,
+        heads: Vec<ChangeHash>,
     },
     /// A peer's sync state; no answer.
     SyncState {
@@ -126,9 +128,15 @@ fn writer_loop(
         let writes: Vec<BatchWrite<'_>> = batch
             .iter()
             .map(|op| match op {
-                WriteOp::Persist { doc, changes, .. } => BatchWrite::Changes {
+                WriteOp::Persist {
+                    doc,
+                    changes,
+                    heads,
+                    ..
+                } => BatchWrite::Changes {
                     doc: *doc,
                     bytes: changes,
+                    heads: Some(heads),
                 },
                 WriteOp::SyncState {
                     doc,

@@ -10,7 +10,7 @@
 //! Documents of no enlace kind (a stock automerge-repo client syncs arbitrary documents) are
 //! stored without a listing row when the index function says `None`.
 
-use automerge::AutoCommit;
+use automerge::{AutoCommit, ChangeHash};
 use rusqlite::{Connection, params};
 
 use super::documents::{self, blob};
@@ -31,6 +31,10 @@ pub enum BatchWrite<'a> {
         doc: DocumentId,
         /// The changes.
         bytes: &'a [u8],
+        /// The heads the document must have once they are applied, when the caller knows them
+        /// (the sync engine does: it applied the changes already). Checked after applying, in
+        /// place of a strict parse up front.
+        heads: Option<&'a [ChangeHash]>,
     },
     /// A peer's sync state (as [`Store::save_sync_state`] takes it).
     SyncState {
@@ -77,8 +81,8 @@ impl Store {
         for write in writes {
             let mut sp = tx.savepoint()?;
             let outcome = match *write {
-                BatchWrite::Changes { doc, bytes } => {
-                    self.merge_in(&sp, doc, bytes, &index).map(Some)
+                BatchWrite::Changes { doc, bytes, heads } => {
+                    self.merge_in(&sp, doc, bytes, heads, &index).map(Some)
                 }
                 BatchWrite::SyncState { doc, peer, state } => {
                     sync_state::save(&sp, &doc, peer, state).map(|()| None)
@@ -102,6 +106,7 @@ impl Store {
         conn: &Connection,
         id: DocumentId,
         bytes: &[u8],
+        expected: Option<&[ChangeHash]>,
         index: &impl Fn(&AutoCommit) -> Result<Option<Listing>, ModelError>,
     ) -> Result<Merged, StoreError> {
         if bytes.len() > MAX_MERGE_BYTES {
@@ -111,9 +116,12 @@ impl Store {
                 max: MAX_MERGE_BYTES,
             });
         }
-        match documents::load_strict(bytes) {
-            Ok(_) | Err(automerge::AutomergeError::MissingDeps) => {}
-            Err(source) => return Err(StoreError::malformed(id, source)),
+        if expected.is_none() {
+            // automerge's `load_incremental` would apply the valid prefix of a damaged input.
+            match documents::load_strict(bytes) {
+                Ok(_) | Err(automerge::AutomergeError::MissingDeps) => {}
+                Err(source) => return Err(StoreError::malformed(id, source)),
+            }
         }
         let mut existing = documents::load(conn, &id, &self.identity.actor)?;
         let mut fresh = documents::new_doc().with_actor(self.identity.actor.clone());
@@ -126,6 +134,13 @@ impl Store {
             return Err(StoreError::MissingDependencies { id, missing });
         }
         let heads = doc.get_heads();
+        if let Some(expected) = expected
+            && !same_heads(expected, &heads)
+        {
+            return Err(StoreError::corrupt(format!(
+                "changes to document {id} do not lead to the expected heads"
+            )));
+        }
         if heads == heads_before {
             return Ok(Merged {
                 outcome: MergeOutcome::Unchanged,
@@ -179,6 +194,14 @@ impl Store {
     }
 }
 
+fn same_heads(a: &[ChangeHash], b: &[ChangeHash]) -> bool {
+    let mut a = a.to_vec();
+    let mut b = b.to_vec();
+    a.sort();
+    b.sort();
+    a == b
+}
+
 /// Compacts inside a savepoint of the caller's transaction; a failure rolls back only the
 /// compaction and is logged (the write it follows stands).
 fn compact_in(conn: &Connection, id: DocumentId, mut loaded: documents::Loaded) {
@@ -207,5 +230,120 @@ fn compact_in(conn: &Connection, id: DocumentId, mut loaded: documents::Loaded) 
             error = &error as &dyn std::error::Error,
             "compaction failed; the chunks are kept"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+    use automerge::{ROOT, ReadDoc};
+
+    use super::*;
+
+    /// A document of no enlace kind (what a stock JS client creates), as changes from nothing.
+    fn generic_doc(value: &str) -> (AutoCommit, Vec<u8>) {
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "client", value).expect("put");
+        let bytes = doc.save_after(&[]);
+        (doc, bytes)
+    }
+
+    #[test]
+    fn one_batch_stores_many_documents_and_sync_states_unlisted() {
+        let store = Store::open_in_memory().expect("store");
+        let (mut a, a_bytes) = generic_doc("Acme");
+        let (_, b_bytes) = generic_doc("Globex");
+        let (ida, idb) = (DocumentId::new_random(), DocumentId::new_random());
+        let peer = StorageId::new_random();
+        let outcomes = store
+            .write_batch(
+                &[
+                    BatchWrite::Changes {
+                        doc: ida,
+                        bytes: &a_bytes,
+                        heads: Some(&a.get_heads()),
+                    },
+                    BatchWrite::Changes {
+                        doc: idb,
+                        bytes: &b_bytes,
+                        heads: None,
+                    },
+                    BatchWrite::SyncState {
+                        doc: ida,
+                        peer: &peer,
+                        state: b"state",
+                    },
+                ],
+                listing_if_known,
+            )
+            .expect("commit");
+        assert!(matches!(
+            &outcomes[0],
+            Ok(Some(Merged {
+                outcome: MergeOutcome::Created,
+                ..
+            }))
+        ));
+        assert!(outcomes[1].is_ok() && matches!(outcomes[2], Ok(None)));
+        let loaded = store.load_raw(ida).expect("load").expect("stored");
+        assert_eq!(
+            loaded
+                .get(ROOT, "client")
+                .expect("get")
+                .map(|(v, _)| v.to_string()),
+            Some("\"Acme\"".to_owned())
+        );
+        assert_eq!(
+            store.sync_states_of(ida).expect("states"),
+            [(peer, b"state".to_vec())]
+        );
+        assert!(
+            store
+                .list(&crate::store::Query::new())
+                .expect("list")
+                .is_empty()
+        );
+        let raw = store.load_bytes(idb).expect("bytes").expect("stored");
+        assert_eq!(
+            AutoCommit::load(&raw).expect("loads").get_heads(),
+            store.heads(idb).expect("heads").expect("stored")
+        );
+    }
+
+    #[test]
+    fn a_refused_item_is_rolled_back_alone() {
+        let store = Store::open_in_memory().expect("store");
+        let (mut doc, bytes) = generic_doc("Acme");
+        let (good, bad, wrong) = (
+            DocumentId::new_random(),
+            DocumentId::new_random(),
+            DocumentId::new_random(),
+        );
+        let outcomes = store
+            .write_batch(
+                &[
+                    BatchWrite::Changes {
+                        doc: bad,
+                        bytes: &[0x85, 0x6f, 0x4a, 0x83, 0xff, 0xff],
+                        heads: None,
+                    },
+                    BatchWrite::Changes {
+                        doc: wrong,
+                        bytes: &bytes,
+                        heads: Some(&[]),
+                    },
+                    BatchWrite::Changes {
+                        doc: good,
+                        bytes: &bytes,
+                        heads: Some(&doc.get_heads()),
+                    },
+                ],
+                listing_if_known,
+            )
+            .expect("commit");
+        assert!(outcomes[0].is_err() && outcomes[1].is_err() && outcomes[2].is_ok());
+        assert_eq!(store.heads(bad).expect("heads"), None);
+        assert_eq!(store.heads(wrong).expect("heads"), None);
+        assert_eq!(store.heads(good).expect("heads"), Some(doc.get_heads()));
     }
 }
