@@ -42,6 +42,9 @@ struct ServeArgs {
     /// Most messages queued for one socket before it is closed as too slow.
     #[arg(long, env = "ENLACE_OUTBOUND_QUEUE", default_value_t = 1024)]
     outbound_queue: usize,
+    /// Most bytes queued for one socket before it is closed as too slow.
+    #[arg(long, env = "ENLACE_OUTBOUND_BYTES", default_value_t = 8 * 1024 * 1024)]
+    outbound_bytes: usize,
     /// Seconds between pings.
     #[arg(long, env = "ENLACE_PING_SECS", default_value_t = 5)]
     ping_secs: u64,
@@ -64,6 +67,7 @@ impl ServeArgs {
         config.websocket.max_message_bytes = self.max_message_bytes;
         config.websocket.max_frame_bytes = self.max_message_bytes;
         config.websocket.outbound_queue = self.outbound_queue;
+        config.websocket.outbound_bytes = self.outbound_bytes;
         config.websocket.ping_interval = Duration::from_secs(self.ping_secs.max(1));
         config.websocket.idle_timeout = config.websocket.ping_interval * 3;
         config.documents.max_loaded = self.max_loaded_documents;

@@ -67,6 +67,9 @@ pub struct WebSocketLimits {
     /// Most messages waiting to be written to one socket. A peer that falls this far behind is
     /// disconnected with close code 4008 and catches up when it reconnects. Default 1024.
     pub outbound_queue: usize,
+    /// Most bytes waiting to be written to one socket (the messages in its queue). A peer this
+    /// far behind is disconnected with close code 4008 too. Default 8 MiB.
+    pub outbound_bytes: usize,
     /// How often the server pings. Default 5 s (as the reference server).
     pub ping_interval: Duration,
     /// A socket silent (no pong, no message) for this long is dropped. Default 15 s.
@@ -81,6 +84,7 @@ impl Default for WebSocketLimits {
             max_message_bytes: 16 * 1024 * 1024,
             max_frame_bytes: 16 * 1024 * 1024,
             outbound_queue: 1024,
+            outbound_bytes: 8 * 1024 * 1024,
             ping_interval: Duration::from_secs(5),
             idle_timeout: Duration::from_secs(15),
         }

@@ -2,11 +2,12 @@
 //! effects. Socket tasks only decode and encode frames; every automerge operation runs here, so
 //! a large document can never stall a socket task or the runtime's workers.
 //!
-//! Effects: `Send` goes to the connection's bounded queue with `try_send` (a full queue closes
-//! the connection with 4008, "too slow, reconnect"); `Load` and `Persist`/`SaveSyncState` go to
+//! Effects: `Send` goes to the connection's bounded queue with `try_send` (a queue full by count
+//! or by bytes closes the connection with 4008, "too slow, reconnect"); `Load` and `Persist`/`SaveSyncState` go to
 //! the storage threads, whose answers come back as events; timers fire at `poll_timeout`.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
@@ -35,6 +36,10 @@ pub(crate) struct Closing {
 #[derive(Debug, Clone)]
 pub(crate) struct ConnHandle {
     pub outbound: mpsc::Sender<Bytes>,
+    /// Bytes in `outbound` not yet written; the socket task subtracts what it writes.
+    pub queued_bytes: Arc<AtomicUsize>,
+    /// Most bytes `outbound` may hold.
+    pub max_queued_bytes: usize,
     pub kill: Arc<Kill>,
 }
 
@@ -226,8 +231,20 @@ impl Actor {
             Effect::Send { conn, message } => {
                 let handle = self.conns.get(&conn)?;
                 let frame = Bytes::from(encode(&message));
-                match handle.outbound.try_send(frame) {
-                    Ok(()) => None,
+                let len = frame.len();
+                let over_budget = handle.queued_bytes.load(Relaxed).saturating_add(len) > handle.max_queued_bytes
+                        // One message larger than the budget still goes to an idle socket.
+                        && handle.queued_bytes.load(Relaxed) > 0;
+                let sent = if over_budget {
+                    Err(mpsc::error::TrySendError::Full(frame))
+                } else {
+                    handle.outbound.try_send(frame)
+                };
+                match sent {
+                    Ok(()) => {
+                        handle.queued_bytes.fetch_add(len, Relaxed);
+                        None
+                    }
                     Err(mpsc::error::TrySendError::Full(_)) => {
                         tracing::info!(%conn, "outbound queue full; disconnecting a slow consumer");
                         self.metrics.error(ErrorKind::SlowConsumer);

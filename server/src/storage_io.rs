@@ -229,3 +229,66 @@ fn failure(error: StoreError) -> StorageFailure {
     }
     StorageFailure(text)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering::Relaxed;
+
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ROOT};
+
+    use super::*;
+
+    #[test]
+    fn queued_writes_share_one_commit_and_each_is_answered() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(dir.path().join("db.sqlite3")).expect("store");
+        let (ops_tx, ops) = std_mpsc::channel();
+        let mut expected = Vec::new();
+        for i in 0..50 {
+            let mut doc = AutoCommit::new();
+            doc.put(ROOT, "n", i).expect("put");
+            let doc_id = DocumentId::new_random();
+            expected.push(doc_id);
+            ops_tx
+                .send(WriteOp::Persist {
+                    doc: doc_id,
+                    ticket: PersistTicket(i as u64),
+                    changes: doc.save_after(&[]),
+                    heads: doc.get_heads(),
+                })
+                .expect("queue");
+            ops_tx
+                .send(WriteOp::SyncState {
+                    doc: doc_id,
+                    storage_id: StorageId::new_random(),
+                    state: vec![1, 2, 3],
+                })
+                .expect("queue");
+        }
+        drop(ops_tx);
+        let (events_tx, mut events) = mpsc::unbounded_channel();
+        let metrics = Metrics::default();
+        writer_loop(&store, &ops, 1024, &events_tx, &metrics);
+        assert_eq!(
+            metrics.commits.load(Relaxed),
+            1,
+            "one transaction, one fsync"
+        );
+        assert_eq!(metrics.writes_committed.load(Relaxed), 100);
+        let mut answered = Vec::new();
+        while let Ok(event) = events.try_recv() {
+            match event {
+                Event::Persisted { doc, result, .. } => {
+                    assert_eq!(result, Ok(()));
+                    answered.push(doc);
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(answered, expected);
+        for doc in expected {
+            assert!(store.heads(doc).expect("heads").is_some());
+        }
+    }
+}

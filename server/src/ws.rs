@@ -2,6 +2,7 @@
 //! the hub queued, pings, and closes with a code. No automerge here: messages go to the hub.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
@@ -51,8 +52,11 @@ pub(crate) async fn serve(socket: WebSocket, conn: ConnectionId, cx: SocketConte
     metrics.connections_active.fetch_add(1, Relaxed);
     let (outbound, mut queue) = mpsc::channel::<Bytes>(cx.limits.outbound_queue.max(1));
     let kill = Arc::new(Kill::new(cx.shutdown.child_token()));
+    let queued_bytes = Arc::new(AtomicUsize::new(0));
     let handle = ConnHandle {
         outbound,
+        queued_bytes: queued_bytes.clone(),
+        max_queued_bytes: cx.limits.outbound_bytes,
         kill: kill.clone(),
     };
     let (mut sink, stream) = socket.split();
@@ -64,7 +68,16 @@ pub(crate) async fn serve(socket: WebSocket, conn: ConnectionId, cx: SocketConte
     {
         closing(1001, "server shutting down")
     } else {
-        let close = pump(conn, &cx, &kill, &mut sink, stream, &mut queue).await;
+        let close = pump(
+            conn,
+            &cx,
+            &kill,
+            &queued_bytes,
+            &mut sink,
+            stream,
+            &mut queue,
+        )
+        .await;
         // Always tell the hub, even at shutdown (it drains its inputs before it stops).
         let _ = cx.hub.send(HubInput::Closed { conn }).await;
         close
@@ -92,6 +105,7 @@ async fn pump(
     conn: ConnectionId,
     cx: &SocketContext,
     kill: &Kill,
+    queued_bytes: &AtomicUsize,
     sink: &mut Sink,
     mut stream: Stream,
     queue: &mut mpsc::Receiver<Bytes>,
@@ -113,7 +127,8 @@ async fn pump(
                 let Some(frame) = frame else {
                     return closing(1011, "internal error");
                 };
-                let len = frame.len() as u64;
+                let len = frame.len();
+                queued_bytes.fetch_sub(len, Relaxed);
                 tokio::select! {
                     () = kill.token.cancelled() => {
                         return kill.reason().or(closing(1001, "server shutting down"));
@@ -126,7 +141,7 @@ async fn pump(
                     }
                 }
                 Metrics::add(&metrics.messages_out, 1);
-                Metrics::add(&metrics.bytes_out, len);
+                Metrics::add(&metrics.bytes_out, len as u64);
             }
             incoming = stream.next() => {
                 let message = match incoming {

@@ -105,6 +105,23 @@ async fn every_acknowledged_change_survives_kill_9() {
     .await
     .expect("every writer gets acknowledgements before the kill");
 
+    // A figure, not an assertion: how many writes each fsync carried under 20 writers.
+    let (_, metrics) = enlace_tests::server::http_get(server.addr, "/metrics")
+        .await
+        .expect("metrics");
+    let value = |name: &str| -> String {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap_or("?")
+            .trim()
+            .to_owned()
+    };
+    println!(
+        "before kill: {} writes in {} commits",
+        value("enlace_storage_writes_total"),
+        value("enlace_storage_commits_total")
+    );
     server.kill_9();
     let mut docs = Vec::new();
     for writer in writers {

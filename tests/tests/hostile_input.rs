@@ -267,3 +267,34 @@ async fn a_client_that_never_reads_is_disconnected_while_others_keep_syncing() {
     }
     drop(slow);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_that_stops_answering_pings_is_dropped() {
+    let server = enlace_tests::server::TestServer::start_with(|config| {
+        config.websocket.ping_interval = Duration::from_millis(100);
+        config.websocket.idle_timeout = Duration::from_millis(400);
+    })
+    .await;
+    let url = server.url();
+    let healthy = Healthy::start(&url).await;
+    // Joins, then never reads: its websocket library never sees the pings, so never answers.
+    let mut silent = raw::connect(&url).await;
+    raw::send_binary(&mut silent, raw::join_frame("silent")).await;
+    let deadline = Instant::now() + PATIENCE;
+    while metric(server.addr, "enlace_errors_total{kind=\"ping_timeout\"}").await == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the silent peer was never dropped"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Well-behaved peers answer pings (their library does) and stay connected.
+    healthy.still_syncing("after the silent peer").await;
+    assert_eq!(healthy.writer.view().closed, None);
+    assert_eq!(healthy.reader.view().closed, None);
+    assert_eq!(
+        metric(server.addr, "enlace_errors_total{kind=\"ping_timeout\"}").await,
+        1
+    );
+    server.stop().await.expect("stop");
+}
