@@ -167,7 +167,7 @@ impl AccessPolicy for NoMoves {
     ) -> Result<(), String> {
         use automerge::ReadDoc;
         match after.get(ROOT, "account_id") {
-            Ok(Some((value, _))) if value.to_str() == Some("other-account") => {
+            Ok(Some((value, _))) if value.as_str() == Some("other-account") => {
                 Err("moves the document to another account".into())
             }
             _ => Ok(()),

@@ -1,4 +1,140 @@
-//! enlace-server: the websocket sync server. Built out in later milestones; for now it only
-//! re-exports the core so the workspace links end to end.
+//! enlace-server: the websocket sync server.
+//!
+//! It speaks the automerge-repo websocket protocol (so stock JS clients sync with it), runs the
+//! sans-IO [`Engine`](enlace_core::sync::Engine) on one dedicated thread, and acknowledges a
+//! change only once a group commit has fsynced it.
+//!
+//! Layout, one job per file:
+//! - [`config`]: the typed [`ServerConfig`] and its defaults.
+//! - `routes`: axum routes (`/v1/sync`, `/healthz`, `/readyz`, `/metrics`).
+//! - `ws`: one task per socket: read loop with limits, bounded outbound queue, pings, close codes.
+//! - `hub`: the engine actor thread and the execution of its effects.
+//! - `storage_io`: the group-commit writer and the loader threads over SQLite.
+//! - [`metrics`]: counters and histograms, rendered as Prometheus text.
+//! - [`shutdown`]: the SIGTERM/SIGINT future.
+//! - [`cli`]: flags and environment, parsed into a [`ServerConfig`] (used by `main` only).
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), enlace_server::ServerError> {
+//! use enlace_server::{AccessMode, ServerConfig};
+//!
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let config = ServerConfig::new("/tmp/enlace-data", AccessMode::InsecureOpen);
+//! enlace_server::run(listener, config, enlace_server::shutdown::signal()).await
+//! # }
+//! ```
 
-pub use enlace_core as core;
+pub mod cli;
+pub mod config;
+mod error;
+mod hub;
+pub mod metrics;
+mod routes;
+pub mod shutdown;
+mod storage_io;
+mod ws;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use enlace_core::ids::PeerId;
+use enlace_core::sync::{AllowAll, Engine, EngineConfig, Role};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+pub use config::{AccessMode, DocumentLimits, ServerConfig, WebSocketLimits};
+pub use error::ServerError;
+pub use hub::CLOSE_TOO_SLOW;
+
+use crate::hub::{Hub, HubInput};
+use crate::metrics::Metrics;
+use crate::routes::AppState;
+use crate::storage_io::StorageIo;
+use crate::ws::SocketContext;
+
+/// Messages socket tasks may queue for the engine thread before their reads pause.
+const HUB_INPUT_QUEUE: usize = 4096;
+
+/// Serves sync on `listener` until `shutdown` completes, then stops accepting, closes every
+/// socket with 1001, flushes what is in flight and returns.
+pub async fn run(
+    listener: TcpListener,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    match config.access {
+        AccessMode::Unconfigured => return Err(ServerError::NoAccessControl),
+        AccessMode::InsecureOpen => tracing::warn!(
+            "running OPEN (--insecure-open): anyone who reaches this server can read and \
+             write every document"
+        ),
+    }
+    std::fs::create_dir_all(&config.data_dir)?;
+    let metrics = Arc::new(Metrics::default());
+    let (storage_events_tx, storage_events) = mpsc::unbounded_channel();
+    let path = config.database_path();
+    let max_batch = config.max_commit_batch;
+    let io_metrics = metrics.clone();
+    let (storage, storage_id) = tokio::task::spawn_blocking(move || {
+        StorageIo::start(&path, max_batch, storage_events_tx, io_metrics)
+    })
+    .await
+    .map_err(|_| ServerError::Internal("opening storage panicked"))??;
+    let peer_id: PeerId = format!("enlace-server-{storage_id}")
+        .parse()
+        .map_err(|_| ServerError::Internal("storage id makes no peer id"))?;
+    let mut engine_config = EngineConfig::new(Role::Server, peer_id, Some(storage_id.clone()));
+    engine_config.max_loaded_documents = config.documents.max_loaded;
+    engine_config.idle_unload_after = config.documents.idle_unload_after;
+    let engine = Engine::new(engine_config, Box::new(AllowAll));
+    let (hub_tx, hub_rx) = mpsc::channel(HUB_INPUT_QUEUE);
+    let hub = Hub::start(
+        engine,
+        storage,
+        storage_events,
+        hub_rx,
+        metrics.clone(),
+        config.shutdown_grace,
+    )?;
+
+    let token = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    let state = AppState {
+        socket: SocketContext {
+            hub: hub_tx.clone(),
+            limits: config.websocket.clone(),
+            metrics,
+            shutdown: token.clone(),
+        },
+        tracker: tracker.clone(),
+        next_conn: Arc::new(AtomicU64::new(1)),
+    };
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, data = %config.data_dir.display(), %storage_id, "enlace-server listening");
+    let stop = token.clone();
+    let served = axum::serve(listener, routes::router(state))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            stop.cancel();
+        })
+        .await;
+    // Whatever ended serving, close the sockets and flush.
+    token.cancel();
+    tracker.close();
+    if tokio::time::timeout(config.shutdown_grace, tracker.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("sockets still open after the grace period");
+    }
+    let _ = hub_tx.send(HubInput::Shutdown).await;
+    drop(hub_tx);
+    tokio::task::spawn_blocking(move || hub.join())
+        .await
+        .map_err(|_| ServerError::Internal("engine thread join panicked"))??;
+    tracing::info!("enlace-server stopped");
+    served.map_err(ServerError::Io)
+}

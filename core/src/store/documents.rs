@@ -88,6 +88,27 @@ pub(crate) fn load(
     }))
 }
 
+/// The stored bytes of a document (snapshot then chunks), unparsed, or `None`.
+pub(crate) fn raw_bytes(conn: &Connection, id: &DocumentId) -> Result<Option<Vec<u8>>, StoreError> {
+    let snapshot: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT snapshot FROM documents WHERE id = ?1",
+            [id.as_bytes()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(mut buf) = snapshot else {
+        return Ok(None);
+    };
+    let mut stmt =
+        conn.prepare_cached("SELECT bytes FROM chunks WHERE doc_id = ?1 ORDER BY seq")?;
+    let mut rows = stmt.query([id.as_bytes()])?;
+    while let Some(row) = rows.next()? {
+        buf.extend_from_slice(blob(row, 0)?);
+    }
+    Ok(Some(buf))
+}
+
 /// How text indices are counted in every document the store hands out: UTF-8 bytes, because
 /// autosurgeon's `Text` records its splices as byte offsets into a Rust `String`. With automerge's
 /// default (Unicode code points) an edit after an accent or an emoji lands in the wrong place or

@@ -152,6 +152,12 @@ pub(crate) fn upsert(conn: &Connection, id: &DocumentId, l: &Listing) -> Result<
     Ok(())
 }
 
+/// Removes the listing row of `id`, if any (the document is of no enlace kind).
+pub(crate) fn remove(conn: &Connection, id: &DocumentId) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM listings WHERE doc_id = ?1", [id.as_bytes()])?;
+    Ok(())
+}
+
 /// Runs a query over the listing index.
 pub(crate) fn query(conn: &Connection, q: &Query) -> Result<Vec<ListedDocument>, StoreError> {
     if q.limit == 0 || q.limit > MAX_QUERY_LIMIT {

@@ -7,6 +7,7 @@
 //! - `sync_state`: automerge sync states per (document, peer storage id).
 //! - `meta`: the store's storage id and actor id.
 //! - [`Storage`]: the fallible raw interface the sync engine uses; [`Store`] implements it.
+//! - `batch`: group commit ([`Store::write_batch`]) and raw loads for a sync server.
 //! - `model_glue`: the few calls into the typed model.
 //! - `observe`: change observers ([`Store::add_observer`]).
 //!
@@ -20,6 +21,7 @@
 //! # Ok::<(), enlace_core::store::StoreError>(())
 //! ```
 
+mod batch;
 mod documents;
 mod engine_io;
 mod error;
@@ -32,6 +34,7 @@ mod sqlite;
 mod storage;
 mod sync_state;
 
+pub use batch::{BatchOutcome, BatchWrite, listing_if_known};
 pub use documents::{Compaction, DocumentStats, TEXT_ENCODING};
 pub use error::StoreError;
 pub use listing::{Deleted, ListedDocument, Order, Query};

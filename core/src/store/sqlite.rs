@@ -43,8 +43,8 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The embedded document store: typed documents kept durably in one SQLite file.
 #[derive(Debug)]
 pub struct Store {
-    conn: Mutex<Connection>,
-    identity: Identity,
+    pub(super) conn: Mutex<Connection>,
+    pub(super) identity: Identity,
     observers: Observers,
 }
 
@@ -171,7 +171,7 @@ impl Store {
             }));
         }
         model_glue::write_document(&mut loaded.doc, &before, &after).map_err(model)?;
-        let written = append(&tx, id, &mut loaded, &heads_before, &after.listing())?;
+        let written = append(&tx, id, &mut loaded, &heads_before, Some(&after.listing()))?;
         tx.commit()?;
         if written {
             self.maybe_compact(&mut conn, id, loaded);
@@ -270,7 +270,7 @@ impl Store {
         let listing = index(doc).map_err(|e| StoreError::from_model(id, e))?;
         match existing {
             Some(mut loaded) => {
-                append(&tx, id, &mut loaded, &heads_before, &listing)?;
+                append(&tx, id, &mut loaded, &heads_before, Some(&listing))?;
                 tx.commit()?;
                 self.maybe_compact(&mut conn, id, loaded);
                 drop(conn);
@@ -417,18 +417,18 @@ impl Store {
 }
 
 /// Begins a write transaction that takes the write lock up front.
-fn write_tx(conn: &mut Connection) -> Result<Transaction<'_>, StoreError> {
+pub(super) fn write_tx(conn: &mut Connection) -> Result<Transaction<'_>, StoreError> {
     Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
 }
 
 /// Appends the changes `loaded.doc` made since `heads_before` as one chunk and rewrites the
 /// listing, inside `tx`. Returns whether anything was written; keeps `loaded.stats` current.
-fn append(
-    tx: &Transaction<'_>,
+pub(super) fn append(
+    tx: &Connection,
     id: DocumentId,
     loaded: &mut Loaded,
     heads_before: &[ChangeHash],
-    listing: &Listing,
+    listing: Option<&Listing>,
 ) -> Result<bool, StoreError> {
     let heads = loaded.doc.get_heads();
     if heads == heads_before {
@@ -437,7 +437,11 @@ fn append(
     }
     let chunk = loaded.doc.save_after(heads_before);
     let seq = documents::append_chunk(tx, &id, &chunk, &heads)?;
-    listing::upsert(tx, &id, listing)?;
+    match listing {
+        Some(listing) => listing::upsert(tx, &id, listing)?,
+        // A document of no enlace kind (see `batch`): no listing row.
+        None => listing::remove(tx, &id)?,
+    }
     loaded.stats.chunk_count += 1;
     loaded.stats.chunk_bytes += chunk.len();
     loaded.last_chunk = Some(seq);

@@ -704,6 +704,15 @@ impl Engine {
         let Content::Ready(content) = &doc.content else {
             return;
         };
+        // automerge records "they already know our heads" when a peer's message without changes
+        // names heads equal to ours, and then never announces those heads itself. Ours may
+        // include changes that are not durable yet, which we have not announced on purpose:
+        // forget the record, so the flush after the persist tells the peer (its acknowledgement).
+        if content.get_heads() != doc.durable_heads
+            && let Some(peer) = doc.peers.get_mut(&conn)
+        {
+            peer.state.last_sent_heads.clone_from(&doc.durable_heads);
+        }
         let changed = content.get_heads() != before;
         if changed && !doc.waiters.is_empty() {
             // Late arrival: those told "unavailable" get it now, if they may see it.

@@ -1,0 +1,349 @@
+//! Group commit: many documents' changes and sync states written in one transaction (one fsync),
+//! and the raw reads a sync server needs to load a document without parsing it twice.
+//!
+//! A sync server acknowledges a change only once it is durable, and an fsync costs milliseconds:
+//! writing each client's change in its own transaction would cap the whole server at a few hundred
+//! acknowledgements per second. [`Store::write_batch`] takes everything queued, applies each item
+//! inside its own SAVEPOINT (a refused item is rolled back alone and reported, the others still
+//! commit) and commits once.
+//!
+//! Documents of no enlace kind (a stock automerge-repo client syncs arbitrary documents) are
+//! stored without a listing row when the index function says `None`.
+
+use automerge::{AutoCommit, ChangeHash};
+use rusqlite::{Connection, params};
+
+use super::documents::{self, blob};
+use super::error::StoreError;
+use super::listing;
+use super::sqlite::{append, write_tx};
+use super::storage::{MergeOutcome, Merged};
+use super::{MAX_MERGE_BYTES, Store, sync_state};
+use crate::ids::{DocumentId, StorageId};
+use crate::model::{self, Listing, ModelError};
+
+/// One write of a batch.
+#[derive(Debug, Clone, Copy)]
+pub enum BatchWrite<'a> {
+    /// Another replica's changes to a document (as [`Store::merge_changes_with`] takes them).
+    Changes {
+        /// Which document.
+        doc: DocumentId,
+        /// The changes.
+        bytes: &'a [u8],
+        /// The heads the document must have once they are applied, when the caller knows them
+        /// (the sync engine does: it applied the changes already). Checked after applying, in
+        /// place of a strict parse up front.
+        heads: Option<&'a [ChangeHash]>,
+    },
+    /// A peer's sync state (as [`Store::save_sync_state`] takes it).
+    SyncState {
+        /// Which document.
+        doc: DocumentId,
+        /// Whose state.
+        peer: &'a StorageId,
+        /// The encoded state.
+        state: &'a [u8],
+    },
+}
+
+/// The outcome of one [`BatchWrite`]: a merge's result, or `None` for a sync state.
+pub type BatchOutcome = Result<Option<Merged>, StoreError>;
+
+/// The listing of `doc` if it is an enlace document, `None` for any other automerge document.
+/// An enlace kind whose content does not hydrate is stored unlisted too (and logged): refusing it
+/// would leave the sending replica unacknowledged forever.
+pub fn listing_if_known(doc: &AutoCommit) -> Result<Option<Listing>, ModelError> {
+    match model::listing_of(doc) {
+        Ok(listing) => Ok(Some(listing)),
+        Err(ModelError::UnknownKind { .. }) => Ok(None),
+        Err(error) => {
+            tracing::debug!(%error, "document has no listing");
+            Ok(None)
+        }
+    }
+}
+
+impl Store {
+    /// Applies every write in one transaction and commits once. Each item runs in its own
+    /// savepoint: a refused item (malformed changes, missing dependencies, too large) is rolled
+    /// back alone and its error returned in its slot; the outer `Err` means the commit itself
+    /// failed and nothing of the batch is stored. Documents whose chunks outgrew their snapshot are
+    /// compacted in the same transaction (a failed compaction is rolled back alone and logged).
+    pub fn write_batch(
+        &self,
+        writes: &[BatchWrite<'_>],
+        index: impl Fn(&AutoCommit) -> Result<Option<Listing>, ModelError>,
+    ) -> Result<Vec<BatchOutcome>, StoreError> {
+        let mut conn = self.conn();
+        let mut tx = write_tx(&mut conn)?;
+        let mut outcomes = Vec::with_capacity(writes.len());
+        for write in writes {
+            let mut sp = tx.savepoint()?;
+            let outcome = match *write {
+                BatchWrite::Changes { doc, bytes, heads } => {
+                    self.merge_in(&sp, doc, bytes, heads, &index).map(Some)
+                }
+                BatchWrite::SyncState { doc, peer, state } => {
+                    sync_state::save(&sp, &doc, peer, state).map(|()| None)
+                }
+            };
+            if outcome.is_ok() {
+                sp.commit()?;
+            } else {
+                // Dropping the rolled-back savepoint releases it.
+                sp.rollback()?;
+            }
+            outcomes.push(outcome);
+        }
+        tx.commit()?;
+        Ok(outcomes)
+    }
+
+    /// Merges `bytes` into `id` inside the caller's transaction, compacting afterwards if due.
+    fn merge_in(
+        &self,
+        conn: &Connection,
+        id: DocumentId,
+        bytes: &[u8],
+        expected: Option<&[ChangeHash]>,
+        index: &impl Fn(&AutoCommit) -> Result<Option<Listing>, ModelError>,
+    ) -> Result<Merged, StoreError> {
+        if bytes.len() > MAX_MERGE_BYTES {
+            return Err(StoreError::TooLarge {
+                what: "merged changes",
+                len: bytes.len(),
+                max: MAX_MERGE_BYTES,
+            });
+        }
+        if expected.is_none() {
+            // automerge's `load_incremental` would apply the valid prefix of a damaged input.
+            match documents::load_strict(bytes) {
+                Ok(_) | Err(automerge::AutomergeError::MissingDeps) => {}
+                Err(source) => return Err(StoreError::malformed(id, source)),
+            }
+        }
+        let mut existing = documents::load(conn, &id, &self.identity.actor)?;
+        let mut fresh = documents::new_doc().with_actor(self.identity.actor.clone());
+        let doc = existing.as_mut().map_or(&mut fresh, |l| &mut l.doc);
+        let heads_before = doc.get_heads();
+        doc.load_incremental(bytes)
+            .map_err(|source| StoreError::malformed(id, source))?;
+        let missing = doc.get_missing_deps(&[]).len();
+        if missing > 0 {
+            return Err(StoreError::MissingDependencies { id, missing });
+        }
+        let heads = doc.get_heads();
+        if let Some(expected) = expected
+            && !same_heads(expected, &heads)
+        {
+            return Err(StoreError::corrupt(format!(
+                "changes to document {id} do not lead to the expected heads"
+            )));
+        }
+        if heads == heads_before {
+            return Ok(Merged {
+                outcome: MergeOutcome::Unchanged,
+                heads,
+            });
+        }
+        let listing = index(doc).map_err(|e| StoreError::from_model(id, e))?;
+        let outcome = match existing {
+            Some(mut loaded) => {
+                append(conn, id, &mut loaded, &heads_before, listing.as_ref())?;
+                if documents::needs_compaction(&loaded.stats) {
+                    compact_in(conn, id, loaded);
+                }
+                MergeOutcome::Updated
+            }
+            None => {
+                documents::insert(conn, &id, &fresh.save(), &heads)?;
+                if let Some(listing) = &listing {
+                    listing::upsert(conn, &id, listing)?;
+                }
+                MergeOutcome::Created
+            }
+        };
+        Ok(Merged { outcome, heads })
+    }
+
+    /// The stored bytes of document `id` (snapshot then chunks, as `Automerge::load` accepts
+    /// them), unparsed, or `None` when it is not stored. For a caller that parses them itself
+    /// (the sync engine), this saves loading the document twice.
+    pub fn load_bytes(&self, id: DocumentId) -> Result<Option<Vec<u8>>, StoreError> {
+        let conn = self.conn();
+        documents::raw_bytes(&conn, &id)
+    }
+
+    /// Every saved sync state of document `id`, by peer storage id.
+    pub fn sync_states_of(&self, id: DocumentId) -> Result<Vec<(StorageId, Vec<u8>)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT storage_id, state FROM sync_states WHERE doc_id = ?1")?;
+        let mut rows = stmt.query(params![id.as_bytes()])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let storage: String = row.get(0)?;
+            let Ok(storage) = storage.parse::<StorageId>() else {
+                tracing::warn!(doc = %id, "skipping a sync state with an invalid storage id");
+                continue;
+            };
+            out.push((storage, blob(row, 1)?.to_vec()));
+        }
+        Ok(out)
+    }
+}
+
+fn same_heads(a: &[ChangeHash], b: &[ChangeHash]) -> bool {
+    let mut a = a.to_vec();
+    let mut b = b.to_vec();
+    a.sort();
+    b.sort();
+    a == b
+}
+
+/// Compacts inside a savepoint of the caller's transaction; a failure rolls back only the
+/// compaction and is logged (the write it follows stands).
+fn compact_in(conn: &Connection, id: DocumentId, mut loaded: documents::Loaded) {
+    let result = (|| -> Result<documents::Compaction, StoreError> {
+        conn.execute_batch("SAVEPOINT compaction")?;
+        match documents::compact(
+            conn,
+            &id,
+            &mut loaded.doc,
+            loaded.generation,
+            loaded.last_chunk,
+        ) {
+            Ok(done) => {
+                conn.execute_batch("RELEASE compaction")?;
+                Ok(done)
+            }
+            Err(error) => {
+                conn.execute_batch("ROLLBACK TO compaction; RELEASE compaction")?;
+                Err(error)
+            }
+        }
+    })();
+    if let Err(error) = result {
+        tracing::warn!(
+            document = %id,
+            error = &error as &dyn std::error::Error,
+            "compaction failed; the chunks are kept"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+    use automerge::{ROOT, ReadDoc};
+
+    use super::*;
+
+    /// A document of no enlace kind (what a stock JS client creates), as changes from nothing.
+    fn generic_doc(value: &str) -> (AutoCommit, Vec<u8>) {
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "client", value).expect("put");
+        let bytes = doc.save_after(&[]);
+        (doc, bytes)
+    }
+
+    #[test]
+    fn one_batch_stores_many_documents_and_sync_states_unlisted() {
+        let store = Store::open_in_memory().expect("store");
+        let (mut a, a_bytes) = generic_doc("Acme");
+        let (_, b_bytes) = generic_doc("Globex");
+        let (ida, idb) = (DocumentId::new_random(), DocumentId::new_random());
+        let peer = StorageId::new_random();
+        let outcomes = store
+            .write_batch(
+                &[
+                    BatchWrite::Changes {
+                        doc: ida,
+                        bytes: &a_bytes,
+                        heads: Some(&a.get_heads()),
+                    },
+                    BatchWrite::Changes {
+                        doc: idb,
+                        bytes: &b_bytes,
+                        heads: None,
+                    },
+                    BatchWrite::SyncState {
+                        doc: ida,
+                        peer: &peer,
+                        state: b"state",
+                    },
+                ],
+                listing_if_known,
+            )
+            .expect("commit");
+        assert!(matches!(
+            &outcomes[0],
+            Ok(Some(Merged {
+                outcome: MergeOutcome::Created,
+                ..
+            }))
+        ));
+        assert!(outcomes[1].is_ok() && matches!(outcomes[2], Ok(None)));
+        let loaded = store.load_raw(ida).expect("load").expect("stored");
+        assert_eq!(
+            loaded
+                .get(ROOT, "client")
+                .expect("get")
+                .map(|(v, _)| v.to_string()),
+            Some("\"Acme\"".to_owned())
+        );
+        assert_eq!(
+            store.sync_states_of(ida).expect("states"),
+            [(peer, b"state".to_vec())]
+        );
+        assert!(
+            store
+                .list(&crate::store::Query::new())
+                .expect("list")
+                .is_empty()
+        );
+        let raw = store.load_bytes(idb).expect("bytes").expect("stored");
+        assert_eq!(
+            AutoCommit::load(&raw).expect("loads").get_heads(),
+            store.heads(idb).expect("heads").expect("stored")
+        );
+    }
+
+    #[test]
+    fn a_refused_item_is_rolled_back_alone() {
+        let store = Store::open_in_memory().expect("store");
+        let (mut doc, bytes) = generic_doc("Acme");
+        let (good, bad, wrong) = (
+            DocumentId::new_random(),
+            DocumentId::new_random(),
+            DocumentId::new_random(),
+        );
+        let outcomes = store
+            .write_batch(
+                &[
+                    BatchWrite::Changes {
+                        doc: bad,
+                        bytes: &[0x85, 0x6f, 0x4a, 0x83, 0xff, 0xff],
+                        heads: None,
+                    },
+                    BatchWrite::Changes {
+                        doc: wrong,
+                        bytes: &bytes,
+                        heads: Some(&[]),
+                    },
+                    BatchWrite::Changes {
+                        doc: good,
+                        bytes: &bytes,
+                        heads: Some(&doc.get_heads()),
+                    },
+                ],
+                listing_if_known,
+            )
+            .expect("commit");
+        assert!(outcomes[0].is_err() && outcomes[1].is_err() && outcomes[2].is_ok());
+        assert_eq!(store.heads(bad).expect("heads"), None);
+        assert_eq!(store.heads(wrong).expect("heads"), None);
+        assert_eq!(store.heads(good).expect("heads"), Some(doc.get_heads()));
+    }
+}

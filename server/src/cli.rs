@@ -1,0 +1,124 @@
+//! Command line and environment, parsed into a [`ServerConfig`]. Used by the binaries only.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use crate::{AccessMode, ServerConfig};
+
+/// enlace sync server.
+#[derive(Debug, Parser)]
+#[command(name = "enlace-server", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve sync over websockets.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Directory for the SQLite database (created if missing).
+    #[arg(long, env = "ENLACE_DATA", default_value = "enlace-data")]
+    data: PathBuf,
+    /// Address to listen on.
+    #[arg(long, env = "ENLACE_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Run without access control: anyone who reaches the server reads and writes everything.
+    /// Required until authentication exists.
+    #[arg(long, env = "ENLACE_INSECURE_OPEN")]
+    insecure_open: bool,
+    /// Largest websocket message in bytes.
+    #[arg(long, env = "ENLACE_MAX_MESSAGE_BYTES", default_value_t = 16 * 1024 * 1024)]
+    max_message_bytes: usize,
+    /// Most messages queued for one socket before it is closed as too slow.
+    #[arg(long, env = "ENLACE_OUTBOUND_QUEUE", default_value_t = 1024)]
+    outbound_queue: usize,
+    /// Most bytes queued for one socket before it is closed as too slow.
+    #[arg(long, env = "ENLACE_OUTBOUND_BYTES", default_value_t = 8 * 1024 * 1024)]
+    outbound_bytes: usize,
+    /// Seconds between pings.
+    #[arg(long, env = "ENLACE_PING_SECS", default_value_t = 5)]
+    ping_secs: u64,
+    /// Most documents in memory.
+    #[arg(long, env = "ENLACE_MAX_LOADED_DOCUMENTS", default_value_t = 10_000)]
+    max_loaded_documents: usize,
+    /// Seconds after which an untouched document is evicted from memory.
+    #[arg(long, env = "ENLACE_IDLE_UNLOAD_SECS", default_value_t = 30)]
+    idle_unload_secs: u64,
+}
+
+impl ServeArgs {
+    fn config(&self) -> ServerConfig {
+        let access = if self.insecure_open {
+            AccessMode::InsecureOpen
+        } else {
+            AccessMode::Unconfigured
+        };
+        let mut config = ServerConfig::new(&self.data, access);
+        config.websocket.max_message_bytes = self.max_message_bytes;
+        config.websocket.max_frame_bytes = self.max_message_bytes;
+        config.websocket.outbound_queue = self.outbound_queue;
+        config.websocket.outbound_bytes = self.outbound_bytes;
+        config.websocket.ping_interval = Duration::from_secs(self.ping_secs.max(1));
+        config.websocket.idle_timeout = config.websocket.ping_interval * 3;
+        config.documents.max_loaded = self.max_loaded_documents;
+        config.documents.idle_unload_after = Duration::from_secs(self.idle_unload_secs);
+        config
+    }
+}
+
+/// Parses flags and environment, sets up logging (`RUST_LOG`, default `info`) and runs the
+/// server until SIGTERM or SIGINT.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let Command::Serve(args) = cli.command;
+    let config = args.config();
+    if config.access == AccessMode::Unconfigured {
+        eprintln!("enlace-server: {}", crate::ServerError::NoAccessControl);
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(error) => {
+            eprintln!("enlace-server: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.listen).await?;
+        crate::run(listener, config, crate::shutdown::signal()).await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let mut text = error.to_string();
+            let mut source = std::error::Error::source(&error);
+            while let Some(s) = source {
+                text.push_str(": ");
+                text.push_str(&s.to_string());
+                source = s.source();
+            }
+            eprintln!("enlace-server: {text}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! The server's typed configuration, with documented defaults. Built by `main` from flags and
+//! environment; the library never reads either.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Who may sync what. Access control arrives with authentication; until then the only way to
+/// run is to say explicitly that the server is open to anyone who can reach it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessMode {
+    /// No access control configured: [`run`](crate::run) refuses to start.
+    Unconfigured,
+    /// Anyone who reaches the socket may read and write every document. For trusted networks
+    /// and tests only; logged as a warning at start.
+    InsecureOpen,
+}
+
+/// Everything [`run`](crate::run) needs.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Directory holding the SQLite database (`enlace.sqlite3`); created if missing.
+    pub data_dir: PathBuf,
+    /// See [`AccessMode`].
+    pub access: AccessMode,
+    /// Per-socket bounds.
+    pub websocket: WebSocketLimits,
+    /// Bounds on the documents held in memory.
+    pub documents: DocumentLimits,
+    /// Most writes committed in one transaction (one fsync). Default 1024.
+    pub max_commit_batch: usize,
+    /// How long shutdown waits for sockets to close and writes to flush. Default 10 s.
+    pub shutdown_grace: Duration,
+}
+
+impl ServerConfig {
+    /// The defaults, storing under `data_dir`, with access control as given.
+    pub fn new(data_dir: impl Into<PathBuf>, access: AccessMode) -> Self {
+        ServerConfig {
+            data_dir: data_dir.into(),
+            access,
+            websocket: WebSocketLimits::default(),
+            documents: DocumentLimits::default(),
+            max_commit_batch: 1024,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+
+    /// The SQLite file under [`data_dir`](Self::data_dir).
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("enlace.sqlite3")
+    }
+}
+
+/// Bounds on one websocket.
+#[derive(Debug, Clone)]
+pub struct WebSocketLimits {
+    /// Initial read buffer per socket. Default 8 KiB: tungstenite's 128 KiB per socket is far
+    /// too much for tens of thousands of mostly idle phones; the buffer grows for a large frame.
+    pub read_buffer_bytes: usize,
+    /// Bytes gathered before a write reaches the socket. Default 8 KiB.
+    pub write_buffer_bytes: usize,
+    /// Largest message (after reassembling frames) accepted. Default 16 MiB, which holds a
+    /// stress-size storecheck with room to spare; larger closes the socket with 1009.
+    pub max_message_bytes: usize,
+    /// Largest single frame accepted. Default 16 MiB.
+    pub max_frame_bytes: usize,
+    /// Most messages waiting to be written to one socket. A peer that falls this far behind is
+    /// disconnected with close code 4008 and catches up when it reconnects. Default 1024.
+    pub outbound_queue: usize,
+    /// Most bytes waiting to be written to one socket (the messages in its queue). A peer this
+    /// far behind is disconnected with close code 4008 too. Default 8 MiB.
+    pub outbound_bytes: usize,
+    /// How often the server pings. Default 5 s (as the reference server).
+    pub ping_interval: Duration,
+    /// A socket silent (no pong, no message) for this long is dropped. Default 15 s.
+    pub idle_timeout: Duration,
+}
+
+impl Default for WebSocketLimits {
+    fn default() -> Self {
+        WebSocketLimits {
+            read_buffer_bytes: 8 * 1024,
+            write_buffer_bytes: 8 * 1024,
+            max_message_bytes: 16 * 1024 * 1024,
+            max_frame_bytes: 16 * 1024 * 1024,
+            outbound_queue: 1024,
+            outbound_bytes: 8 * 1024 * 1024,
+            ping_interval: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+/// Bounds on the documents the engine keeps in memory.
+#[derive(Debug, Clone)]
+pub struct DocumentLimits {
+    /// At most this many documents loaded; beyond it idle ones are evicted, least recently used
+    /// first. Default 10 000.
+    pub max_loaded: usize,
+    /// A document untouched this long is evicted. Default 30 s.
+    pub idle_unload_after: Duration,
+}
+
+impl Default for DocumentLimits {
+    fn default() -> Self {
+        DocumentLimits {
+            max_loaded: 10_000,
+            idle_unload_after: Duration::from_secs(30),
+        }
+    }
+}

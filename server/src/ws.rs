@@ -1,0 +1,230 @@
+//! One socket task per websocket: reads frames within the limits and decodes them, writes what
+//! the hub queued, pings, and closes with a code. No automerge here: messages go to the hub.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
+use enlace_core::sync::ConnectionId;
+use enlace_core::wire::{DecodeError, DecodeLimits, decode};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::WebSocketLimits;
+use crate::hub::{Closing, ConnHandle, HubInput, Kill};
+use crate::metrics::{ErrorKind, Metrics};
+
+/// How long a close frame may take to go out before the socket is simply dropped.
+const CLOSE_WRITE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// What one socket task needs.
+#[derive(Debug, Clone)]
+pub(crate) struct SocketContext {
+    pub hub: mpsc::Sender<HubInput>,
+    pub limits: WebSocketLimits,
+    pub metrics: Arc<Metrics>,
+    /// Cancelled at server shutdown.
+    pub shutdown: CancellationToken,
+}
+
+/// The decode limits matching the socket limits.
+pub(crate) fn decode_limits(limits: &WebSocketLimits) -> DecodeLimits {
+    DecodeLimits {
+        max_frame_bytes: limits.max_message_bytes,
+        max_data_bytes: limits.max_message_bytes,
+        ..DecodeLimits::default()
+    }
+}
+
+fn closing(code: u16, reason: &'static str) -> Option<Closing> {
+    Some(Closing { code, reason })
+}
+
+/// Runs one socket until it closes, then tells the hub.
+pub(crate) async fn serve(socket: WebSocket, conn: ConnectionId, cx: SocketContext) {
+    let metrics = cx.metrics.clone();
+    Metrics::add(&metrics.connections_opened, 1);
+    metrics.connections_active.fetch_add(1, Relaxed);
+    let (outbound, mut queue) = mpsc::channel::<Bytes>(cx.limits.outbound_queue.max(1));
+    let kill = Arc::new(Kill::new(cx.shutdown.child_token()));
+    let queued_bytes = Arc::new(AtomicUsize::new(0));
+    let handle = ConnHandle {
+        outbound,
+        queued_bytes: queued_bytes.clone(),
+        max_queued_bytes: cx.limits.outbound_bytes,
+        kill: kill.clone(),
+    };
+    let (mut sink, stream) = socket.split();
+    let close = if cx
+        .hub
+        .send(HubInput::Opened { conn, handle })
+        .await
+        .is_err()
+    {
+        closing(1001, "server shutting down")
+    } else {
+        let close = pump(
+            conn,
+            &cx,
+            &kill,
+            &queued_bytes,
+            &mut sink,
+            stream,
+            &mut queue,
+        )
+        .await;
+        // Always tell the hub, even at shutdown (it drains its inputs before it stops).
+        let _ = cx.hub.send(HubInput::Closed { conn }).await;
+        close
+    };
+    if let Some(Closing { code, reason }) = close {
+        tracing::debug!(%conn, code, reason, "closing socket");
+        let frame = WsMessage::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        }));
+        let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, async {
+            let _ = sink.send(frame).await;
+            let _ = sink.close().await;
+        })
+        .await;
+    }
+    metrics.connections_active.fetch_sub(1, Relaxed);
+}
+
+type Sink = futures_util::stream::SplitSink<WebSocket, WsMessage>;
+type Stream = futures_util::stream::SplitStream<WebSocket>;
+
+/// The socket's main loop; returns the close frame to send, if any.
+async fn pump(
+    conn: ConnectionId,
+    cx: &SocketContext,
+    kill: &Kill,
+    queued_bytes: &AtomicUsize,
+    sink: &mut Sink,
+    mut stream: Stream,
+    queue: &mut mpsc::Receiver<Bytes>,
+) -> Option<Closing> {
+    let limits = decode_limits(&cx.limits);
+    let metrics = &cx.metrics;
+    let mut ping = tokio::time::interval_at(
+        Instant::now() + cx.limits.ping_interval,
+        cx.limits.ping_interval,
+    );
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_heard = Instant::now();
+    loop {
+        tokio::select! {
+            () = kill.token.cancelled() => {
+                return kill.reason().or(closing(1001, "server shutting down"));
+            }
+            frame = queue.recv() => {
+                let Some(frame) = frame else {
+                    return closing(1011, "internal error");
+                };
+                let len = frame.len();
+                queued_bytes.fetch_sub(len, Relaxed);
+                tokio::select! {
+                    () = kill.token.cancelled() => {
+                        return kill.reason().or(closing(1001, "server shutting down"));
+                    }
+                    sent = sink.send(WsMessage::Binary(frame)) => {
+                        if sent.is_err() {
+                            metrics.error(ErrorKind::Transport);
+                            return None;
+                        }
+                    }
+                }
+                Metrics::add(&metrics.messages_out, 1);
+                Metrics::add(&metrics.bytes_out, len as u64);
+            }
+            incoming = stream.next() => {
+                let message = match incoming {
+                    None => return None,
+                    Some(Err(error)) => return read_error(conn, metrics, &error),
+                    Some(Ok(message)) => message,
+                };
+                last_heard = Instant::now();
+                match message {
+                    WsMessage::Binary(bytes) => {
+                        Metrics::add(&metrics.bytes_in, bytes.len() as u64);
+                        match decode(&bytes, &limits) {
+                            Ok(message) => {
+                                Metrics::add(&metrics.messages_in, 1);
+                                tokio::select! {
+                                    () = kill.token.cancelled() => {
+                                        return kill.reason().or(closing(1001, "server shutting down"));
+                                    }
+                                    sent = cx.hub.send(HubInput::Received { conn, message }) => {
+                                        if sent.is_err() {
+                                            return closing(1001, "server shutting down");
+                                        }
+                                    }
+                                }
+                            }
+                            Err(DecodeError::UnknownType(kind)) => {
+                                // Newer peers may send types we do not know: ignore them.
+                                metrics.error(ErrorKind::UnknownType);
+                                tracing::debug!(%conn, %kind, "ignoring a message of unknown type");
+                            }
+                            Err(error) => {
+                                metrics.error(ErrorKind::Decode);
+                                tracing::info!(%conn, %error, "undecodable frame; closing");
+                                return closing(1007, "invalid message");
+                            }
+                        }
+                    }
+                    WsMessage::Text(_) => {
+                        metrics.error(ErrorKind::TextFrame);
+                        tracing::info!(%conn, "text frame; closing");
+                        return closing(1003, "binary frames only");
+                    }
+                    // tungstenite answers pings itself; any frame shows the peer is alive.
+                    WsMessage::Ping(_) | WsMessage::Pong(_) => {}
+                    // tungstenite queues the close reply; flushing it is all that is left.
+                    WsMessage::Close(_) => {
+                        let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, sink.flush()).await;
+                        return None;
+                    }
+                }
+            }
+            _ = ping.tick() => {
+                if last_heard.elapsed() >= cx.limits.idle_timeout {
+                    metrics.error(ErrorKind::PingTimeout);
+                    tracing::info!(%conn, "peer stopped answering pings; dropping it");
+                    return closing(4000, "ping timeout");
+                }
+                let sent = tokio::time::timeout(
+                    cx.limits.ping_interval,
+                    sink.send(WsMessage::Ping(Bytes::new())),
+                )
+                .await;
+                if !matches!(sent, Ok(Ok(()))) {
+                    // Either the socket is broken or its writes are stuck: a dead peer either way.
+                    metrics.error(ErrorKind::PingTimeout);
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// Maps a read error to a metric and a close frame.
+fn read_error(conn: ConnectionId, metrics: &Metrics, error: &axum::Error) -> Option<Closing> {
+    let text = error.to_string();
+    // axum wraps tungstenite's error without exposing its type; its capacity errors say "too".
+    if text.contains("too long") || text.contains("too big") || text.contains("Space limit") {
+        metrics.error(ErrorKind::TooLarge);
+        tracing::info!(%conn, error = %text, "oversized frame; closing");
+        closing(1009, "message too big")
+    } else {
+        metrics.error(ErrorKind::Transport);
+        tracing::debug!(%conn, error = %text, "socket read failed");
+        None
+    }
+}

@@ -1,0 +1,458 @@
+//! A minimal device client for tests: the core engine in `Role::Device` over tokio-tungstenite,
+//! with documents kept in memory. One connection, no reconnect (the full device client with
+//! backoff comes later); a test that needs to reconnect makes a new client.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use automerge::transaction::Transaction;
+use automerge::{Automerge, ChangeHash};
+use enlace_core::ids::{DocumentId, PeerId, StorageId};
+use enlace_core::sync::{
+    AllowAll, ConnectionId, Direction, Effect, Engine, EngineConfig, Event, LoadedDocument, Role,
+    Timestamp,
+};
+use enlace_core::wire::{DecodeLimits, decode, encode};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+use crate::TimedOut;
+
+/// The one connection of a test client.
+const CONN: ConnectionId = ConnectionId(1);
+
+/// What a test can see of a client, republished after every event.
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    /// Per document: our durable heads, and the heads the server last told us it holds (the
+    /// server only announces durable heads, so these are acknowledgements).
+    pub docs: HashMap<DocumentId, DocView>,
+    /// Documents the server said it does not have.
+    pub unavailable: HashSet<DocumentId>,
+    /// Set once the socket is closed: the close code, if the server sent one.
+    pub closed: Option<Option<u16>>,
+}
+
+/// One document as a client sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocView {
+    /// Heads of our stored copy.
+    pub local: Vec<ChangeHash>,
+    /// Heads the server acknowledged, if it has said anything yet.
+    pub server: Option<Vec<ChangeHash>>,
+}
+
+impl View {
+    /// Whether the server has acknowledged everything we hold of `doc`.
+    pub fn in_sync(&self, doc: &DocumentId) -> bool {
+        self.docs.get(doc).is_some_and(|d| {
+            !d.local.is_empty()
+                && d.server
+                    .as_ref()
+                    .is_some_and(|s| sorted(s) == sorted(&d.local))
+        })
+    }
+
+    /// Our heads of `doc` (empty if we hold nothing).
+    pub fn heads(&self, doc: &DocumentId) -> Vec<ChangeHash> {
+        self.docs
+            .get(doc)
+            .map(|d| sorted(&d.local))
+            .unwrap_or_default()
+    }
+}
+
+fn sorted(heads: &[ChangeHash]) -> Vec<ChangeHash> {
+    let mut h = heads.to_vec();
+    h.sort();
+    h
+}
+
+type Edit = Box<dyn FnOnce(&mut Transaction<'_>) + Send>;
+type Reader = Box<dyn FnOnce(Option<&Automerge>) + Send>;
+
+enum Command {
+    Create(Edit, oneshot::Sender<DocumentId>),
+    Change(DocumentId, Edit, oneshot::Sender<Vec<ChangeHash>>),
+    Subscribe(DocumentId),
+    Broadcast(DocumentId, Vec<u8>),
+    Read(DocumentId, Reader),
+    Close(oneshot::Sender<()>),
+}
+
+/// A connected test client. Dropping it aborts its task (the socket closes abruptly).
+#[derive(Debug)]
+pub struct Client {
+    commands: mpsc::UnboundedSender<Command>,
+    view: watch::Receiver<View>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The client could not connect.
+#[derive(Debug, thiserror::Error)]
+#[error("connecting to {url}")]
+pub struct ConnectError {
+    url: String,
+    #[source]
+    source: tokio_tungstenite::tungstenite::Error,
+}
+
+impl Client {
+    /// Connects to `url` (`ws://.../v1/sync`) as peer `name` and completes the handshake in the
+    /// background.
+    pub async fn connect(url: &str, name: &str) -> Result<Client, ConnectError> {
+        let (socket, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .map_err(|source| ConnectError {
+                url: url.to_owned(),
+                source,
+            })?;
+        let peer: PeerId = name
+            .parse()
+            .unwrap_or_else(|_| PeerId::from_static_unchecked("rust-client"));
+        let config = EngineConfig::new(Role::Device, peer, Some(StorageId::new_random()));
+        let engine = Engine::new(config, Box::new(AllowAll));
+        let (commands, rx) = mpsc::unbounded_channel();
+        let (view_tx, view) = watch::channel(View::default());
+        let task = tokio::spawn(
+            Actor {
+                engine,
+                docs: BTreeMap::new(),
+                states: BTreeMap::new(),
+                view: view_tx,
+                epoch: Instant::now(),
+                unavailable: HashSet::new(),
+                closed: None,
+            }
+            .run(socket, rx),
+        );
+        Ok(Client {
+            commands,
+            view,
+            task,
+        })
+    }
+
+    /// Creates a document, makes `edit` its first change, and syncs it.
+    pub async fn create(
+        &self,
+        edit: impl FnOnce(&mut Transaction<'_>) + Send + 'static,
+    ) -> DocumentId {
+        let (tx, rx) = oneshot::channel();
+        let _ = self.commands.send(Command::Create(Box::new(edit), tx));
+        rx.await.expect("client task ended")
+    }
+
+    /// Applies `edit` to a document we hold and syncs it; returns our new heads.
+    pub async fn change(
+        &self,
+        doc: DocumentId,
+        edit: impl FnOnce(&mut Transaction<'_>) + Send + 'static,
+    ) -> Vec<ChangeHash> {
+        let (tx, rx) = oneshot::channel();
+        let _ = self.commands.send(Command::Change(doc, Box::new(edit), tx));
+        rx.await.expect("client task ended")
+    }
+
+    /// Asks the server for a document and keeps it in sync.
+    pub fn subscribe(&self, doc: DocumentId) {
+        let _ = self.commands.send(Command::Subscribe(doc));
+    }
+
+    /// Sends an ephemeral (presence) payload about `doc` to the other peers on it.
+    pub fn broadcast(&self, doc: DocumentId, data: Vec<u8>) {
+        let _ = self.commands.send(Command::Broadcast(doc, data));
+    }
+
+    /// Reads our stored copy of a document.
+    pub async fn read<R: Send + 'static>(
+        &self,
+        doc: DocumentId,
+        f: impl FnOnce(Option<&Automerge>) -> R + Send + 'static,
+    ) -> R {
+        let (tx, rx) = oneshot::channel();
+        let reader: Reader = Box::new(move |d| {
+            let _ = tx.send(f(d));
+        });
+        let _ = self.commands.send(Command::Read(doc, reader));
+        rx.await.expect("client task ended")
+    }
+
+    /// A receiver of every view the client publishes (after each event).
+    pub fn views(&self) -> watch::Receiver<View> {
+        self.view.clone()
+    }
+
+    /// The current view.
+    pub fn view(&self) -> View {
+        self.view.borrow().clone()
+    }
+
+    /// Waits until `condition` holds of the view, at most `patience`.
+    pub async fn wait_for(
+        &self,
+        what: &'static str,
+        patience: Duration,
+        condition: impl Fn(&View) -> bool,
+    ) -> Result<View, TimedOut> {
+        let mut rx = self.view.clone();
+        match tokio::time::timeout(patience, rx.wait_for(|v| condition(v))).await {
+            Ok(Ok(v)) => Ok(v.clone()),
+            // The task ended: the view is final.
+            Ok(Err(_)) if condition(&self.view.borrow()) => Ok(self.view.borrow().clone()),
+            _ => Err(TimedOut(patience, what)),
+        }
+    }
+
+    /// Waits until `condition` holds of our stored copy of `doc`, at most `patience`.
+    pub async fn wait_content(
+        &self,
+        doc: DocumentId,
+        what: &'static str,
+        patience: Duration,
+        condition: impl Fn(&Automerge) -> bool + Clone + Send + 'static,
+    ) -> Result<(), TimedOut> {
+        let mut changes = self.view.clone();
+        let check = async {
+            loop {
+                let condition = condition.clone();
+                if self.read(doc, move |d| d.is_some_and(condition)).await {
+                    return;
+                }
+                if changes.changed().await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+        };
+        tokio::time::timeout(patience, check)
+            .await
+            .map_err(|_| TimedOut(patience, what))
+    }
+
+    /// Closes the socket cleanly and waits for the task to end.
+    pub async fn close(self) {
+        let (tx, rx) = oneshot::channel();
+        if self.commands.send(Command::Close(tx)).is_ok() {
+            let _ = rx.await;
+        }
+    }
+}
+
+struct Actor {
+    engine: Engine,
+    /// Our "disk": durable copies of documents.
+    docs: BTreeMap<DocumentId, Automerge>,
+    states: BTreeMap<(DocumentId, StorageId), Vec<u8>>,
+    view: watch::Sender<View>,
+    epoch: Instant,
+    unavailable: HashSet<DocumentId>,
+    closed: Option<Option<u16>>,
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+impl Actor {
+    async fn run(mut self, socket: Socket, mut commands: mpsc::UnboundedReceiver<Command>) {
+        let (mut sink, mut stream) = socket.split();
+        let mut outbox: VecDeque<WsMessage> = VecDeque::new();
+        self.handle(
+            Event::ConnectionOpened {
+                conn: CONN,
+                direction: Direction::Outgoing,
+            },
+            &mut outbox,
+        );
+        loop {
+            while let Some(frame) = outbox.pop_front() {
+                let is_close = matches!(frame, WsMessage::Close(_));
+                if sink.send(frame).await.is_err() || is_close {
+                    self.closed.get_or_insert(None);
+                }
+            }
+            self.publish();
+            if self.closed.is_some() {
+                // Keep answering reads after the socket is gone.
+                while let Some(command) = commands.recv().await {
+                    self.command(command, &mut outbox);
+                    outbox.clear();
+                }
+                return;
+            }
+            let deadline = self.engine.poll_timeout().map(|t| {
+                tokio::time::Instant::from_std(self.epoch + Duration::from_millis(t.as_millis()))
+            });
+            tokio::select! {
+                command = commands.recv() => match command {
+                    Some(Command::Close(done)) => {
+                        let _ = sink.send(WsMessage::Close(None)).await;
+                        let _ = sink.close().await;
+                        let _ = done.send(());
+                        return;
+                    }
+                    Some(command) => self.command(command, &mut outbox),
+                    None => return,
+                },
+                frame = stream.next() => match frame {
+                    Some(Ok(WsMessage::Binary(bytes))) => match decode(&bytes, &DecodeLimits::default()) {
+                        Ok(message) => self.handle(Event::MessageReceived { conn: CONN, message }, &mut outbox),
+                        Err(error) => tracing::warn!(%error, "test client got an undecodable frame"),
+                    },
+                    Some(Ok(WsMessage::Close(frame))) => {
+                        self.closed = Some(frame.map(|f| u16::from(f.code)));
+                        self.handle(Event::ConnectionClosed { conn: CONN }, &mut outbox);
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(_)) | None => {
+                        self.closed.get_or_insert(None);
+                        self.handle(Event::ConnectionClosed { conn: CONN }, &mut outbox);
+                    }
+                },
+                () = sleep_until(deadline) => self.handle(Event::Tick, &mut outbox),
+            }
+        }
+    }
+
+    fn command(&mut self, command: Command, outbox: &mut VecDeque<WsMessage>) {
+        match command {
+            Command::Create(edit, reply) => {
+                let id = DocumentId::new_random();
+                let mut doc = Automerge::new();
+                let mut tx = doc.transaction();
+                edit(&mut tx);
+                tx.commit();
+                self.docs.insert(id, doc);
+                self.handle(Event::Subscribe { doc: id }, outbox);
+                // Publish before replying, so a caller's next look at the view includes it.
+                self.publish();
+                let _ = reply.send(id);
+            }
+            Command::Change(id, edit, reply) => {
+                let Some(doc) = self.docs.get_mut(&id) else {
+                    let _ = reply.send(Vec::new());
+                    return;
+                };
+                let before = doc.get_heads();
+                let mut tx = doc.transaction();
+                edit(&mut tx);
+                tx.commit();
+                let changes = doc.save_after(&before);
+                let heads = doc.get_heads();
+                self.handle(Event::LocalChange { doc: id, changes }, outbox);
+                self.publish();
+                let _ = reply.send(heads);
+            }
+            Command::Subscribe(id) => self.handle(Event::Subscribe { doc: id }, outbox),
+            Command::Broadcast(doc, data) => {
+                self.handle(Event::SendEphemeral { doc, data }, outbox)
+            }
+            Command::Read(id, reader) => reader(self.docs.get(&id)),
+            Command::Close(done) => {
+                let _ = done.send(());
+            }
+        }
+    }
+
+    fn handle(&mut self, event: Event, outbox: &mut VecDeque<WsMessage>) {
+        let mut events = VecDeque::from([event]);
+        while let Some(event) = events.pop_front() {
+            let now =
+                Timestamp(u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX));
+            for effect in self.engine.handle(now, event) {
+                match effect {
+                    Effect::Send { message, .. } => {
+                        outbox.push_back(WsMessage::Binary(encode(&message).into()))
+                    }
+                    Effect::Close { .. } => outbox.push_back(WsMessage::Close(None)),
+                    Effect::Load { doc } => events.push_back(Event::Loaded {
+                        doc,
+                        result: Ok(LoadedDocument {
+                            data: self.docs.get(&doc).map(Automerge::save),
+                            sync_states: self
+                                .states
+                                .iter()
+                                .filter(|((d, _), _)| *d == doc)
+                                .map(|((_, s), v)| (s.clone(), v.clone()))
+                                .collect(),
+                        }),
+                    }),
+                    Effect::Persist {
+                        doc,
+                        ticket,
+                        changes,
+                        ..
+                    } => {
+                        let stored = self.docs.entry(doc).or_default();
+                        let result = stored
+                            .load_incremental(&changes)
+                            .map(|_| ())
+                            .map_err(|e| enlace_core::sync::StorageFailure(e.to_string()));
+                        events.push_back(Event::Persisted {
+                            doc,
+                            ticket,
+                            result,
+                        });
+                    }
+                    Effect::SaveSyncState {
+                        doc,
+                        storage_id,
+                        state,
+                    } => {
+                        self.states.insert((doc, storage_id), state);
+                    }
+                    Effect::DocumentUnavailable { doc } => {
+                        self.unavailable.insert(doc);
+                    }
+                    // This small test client runs per-document sync only.
+                    Effect::DocumentChanged { .. }
+                    | Effect::EphemeralReceived { .. }
+                    | Effect::ChangesRequested { .. }
+                    | Effect::ChangesReceived { .. }
+                    | Effect::ChangesRefused { .. } => {}
+                }
+            }
+        }
+    }
+
+    fn publish(&self) {
+        let mut view = View {
+            unavailable: self.unavailable.clone(),
+            closed: self.closed,
+            ..View::default()
+        };
+        let ids: HashSet<DocumentId> = self
+            .docs
+            .keys()
+            .copied()
+            .chain(self.engine.subscriptions().copied())
+            .collect();
+        for id in ids {
+            view.docs.insert(
+                id,
+                DocView {
+                    local: self
+                        .docs
+                        .get(&id)
+                        .map(Automerge::get_heads)
+                        .unwrap_or_default(),
+                    server: self.engine.peer_heads(&id, CONN),
+                },
+            );
+        }
+        self.view.send_replace(view);
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,124 @@
+//! enlace-server as a child process (for kill -9 crash tests and the command-line behaviour).
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A server child process. Killed when dropped. Set `ENLACE_TEST_SERVER_LOG=1` to see its log.
+#[derive(Debug)]
+pub struct ServerProcess {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    child: Child,
+}
+
+impl ServerProcess {
+    /// Runs `binary serve --insecure-open --data DIR --listen 127.0.0.1:0` and waits (at most
+    /// `patience`) for it to log the address it listens on.
+    pub fn spawn(binary: &Path, data_dir: &Path, patience: Duration) -> ServerProcess {
+        Self::spawn_with(binary, data_dir, &[], patience)
+    }
+
+    /// [`spawn`](Self::spawn) with extra flags.
+    pub fn spawn_with(
+        binary: &Path,
+        data_dir: &Path,
+        extra: &[&str],
+        patience: Duration,
+    ) -> ServerProcess {
+        Self::launch(binary, data_dir, "127.0.0.1:0", extra, patience)
+    }
+
+    /// [`spawn`](Self::spawn) on a given address (to restart a server where its clients
+    /// reconnect).
+    pub fn spawn_on(
+        binary: &Path,
+        data_dir: &Path,
+        listen: &str,
+        patience: Duration,
+    ) -> ServerProcess {
+        Self::launch(binary, data_dir, listen, &[], patience)
+    }
+
+    fn launch(
+        binary: &Path,
+        data_dir: &Path,
+        listen: &str,
+        extra: &[&str],
+        patience: Duration,
+    ) -> ServerProcess {
+        let mut child = Command::new(binary)
+            .args(["serve", "--insecure-open", "--listen", listen, "--data"])
+            .arg(data_dir)
+            .args(extra)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the server binary");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (tx, rx) = mpsc::channel();
+        let echo = std::env::var_os("ENLACE_TEST_SERVER_LOG").is_some();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if echo {
+                    eprintln!("[server] {line}");
+                }
+                if !sent && let Some(addr) = listening_addr(&line) {
+                    let _ = tx.send(addr);
+                    sent = true;
+                }
+                // Keep draining so the child never blocks on a full pipe.
+            }
+        });
+        let addr = rx
+            .recv_timeout(patience)
+            .expect("server did not report its address in time");
+        ServerProcess { addr, child }
+    }
+
+    /// The sync websocket URL.
+    pub fn url(&self) -> String {
+        format!("ws://{}/v1/sync", self.addr)
+    }
+
+    /// SIGKILL, and reap.
+    pub fn kill_9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Resident memory of the process in KiB (Linux `/proc`), if readable.
+    pub fn rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+
+    /// The process, to signal or wait on.
+    pub fn child(&mut self) -> &mut Child {
+        &mut self.child
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The address in the server's "listening" log line.
+fn listening_addr(line: &str) -> Option<SocketAddr> {
+    if !line.contains("enlace-server listening") {
+        return None;
+    }
+    let rest = &line[line.find("addr=")? + 5..];
+    rest.split_whitespace().next()?.parse().ok()
+}
