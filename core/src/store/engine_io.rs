@@ -81,6 +81,10 @@ impl Store {
         if local.iter().all(|h| remote_heads.contains(h)) {
             return Ok(true);
         }
+        if remote_heads.is_empty() {
+            // The peer has nothing, and we have something.
+            return Ok(false);
+        }
         // The peer may be ahead or concurrent: check against the full history.
         let Some(mut loaded) = self.load_raw(doc)? else {
             return Err(StoreError::NotFound(doc));
