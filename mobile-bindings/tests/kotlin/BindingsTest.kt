@@ -239,6 +239,87 @@ fun otherDocuments(store: EnlaceStore) {
     checkEq(SyncStatus.values().size, 3, "sync statuses")
 }
 
+/** A real enlace-server child process (ENLACE_SERVER_BIN, open mode) on a free loopback port. */
+class TestServer : AutoCloseable {
+    private val dir = Files.createTempDirectory("enlace-kt-server")
+    private val process: Process
+    val url: String
+
+    init {
+        val binary = System.getenv("ENLACE_SERVER_BIN")
+            ?: throw AssertionError("ENLACE_SERVER_BIN is not set: run mobile-bindings/tests/run.sh")
+        process = ProcessBuilder(binary, "serve", "--insecure-open", "--listen", "127.0.0.1:0", "--data", dir.toString())
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .also { it.environment()["RUST_LOG"] = "info" }
+            .start()
+        val log = process.errorStream.bufferedReader()
+        val pattern = Regex("enlace-server listening.*addr=(\\S+)")
+        var addr: String? = null
+        while (addr == null) {
+            val line = log.readLine() ?: break
+            addr = pattern.find(line)?.groupValues?.get(1)
+        }
+        check(addr != null) { "the server did not report its address" }
+        // Keep draining its log so it never blocks on a full pipe.
+        Thread { log.lineSequence().forEach { } }.apply { isDaemon = true }.start()
+        url = "ws://$addr/v1/sync"
+    }
+
+    override fun close() {
+        process.destroy()
+        process.waitFor(10, TimeUnit.SECONDS)
+    }
+}
+
+/** Re-checks `condition` until it holds or `seconds` pass. */
+fun waitUntil(seconds: Long = 60, condition: () -> Boolean): Boolean {
+    val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds)
+    while (!condition()) {
+        if (System.nanoTime() > deadline) return false
+        Thread.sleep(50)
+    }
+    return true
+}
+
+class Arrivals(private val id: String) : DocumentObserver {
+    val latch = CountDownLatch(1)
+    override fun onChange(ids: List<String>) {
+        if (id in ids) latch.countDown()
+    }
+}
+
+fun aStorecheckSyncsThroughARealServer(a: EnlaceStore) {
+    TestServer().use { server ->
+        val id = newStorecheck(a)
+        a.updateStorecheck(id, listOf(addLine("p1", "Cabernet 750"), StorecheckEdit.SetFacings("p1", 7L)))
+        a.editText(id, TextField.StorecheckGeneralNotes, edit(0, 0, "Góndola ñ 😀"))
+        checkEq(a.syncStatus(id), SyncStatus.ONLY_ON_THIS_PHONE, "before sync")
+        a.startSync(server.url, null)
+        check(waitUntil { a.syncStatus(id) == SyncStatus.SAVED_ON_SERVER }) { "saved on the server" }
+        checkEq(a.pendingCount(), 0uL, "nothing pending")
+
+        val dir = Files.createTempDirectory("enlace-kt-b")
+        EnlaceStore.open(dir.resolve("b.db").toString()).use { b ->
+            val arrived = Arrivals(id)
+            b.addObserver(arrived)
+            b.startSync(server.url, null)
+            check(arrived.latch.await(60, TimeUnit.SECONDS)) { "the storecheck reached the second phone" }
+            val sc = b.getStorecheck(id)
+            checkEq(sc.lines[0].facings, 7L, "facings on the second phone")
+            checkEq(sc.generalNotes, "Góndola ñ 😀", "notes on the second phone")
+
+            val back = Arrivals(id)
+            a.addObserver(back)
+            b.updateStorecheck(id, listOf(StorecheckEdit.SetFacings("p1", 8L)))
+            check(back.latch.await(60, TimeUnit.SECONDS)) { "the recount came back" }
+            check(waitUntil { a.getStorecheck(id).lines[0].facings == 8L }) { "recount applied" }
+            b.stopSync()
+        }
+        a.stopSync()
+        checkEq(a.syncStatus(id), SyncStatus.SAVED_ON_SERVER, "status without a client")
+    }
+}
+
 fun main() {
     val tests = listOf<Pair<String, (EnlaceStore) -> Unit>>(
         "storecheckOfflineSurvivesReopen" to { _ -> storecheckOfflineSurvivesReopen() },
@@ -250,6 +331,7 @@ fun main() {
         "errorsAreTyped" to ::errorsAreTyped,
         "aRustPanicIsAnExceptionNotACrash" to ::aRustPanicIsAnExceptionNotACrash,
         "otherDocuments" to ::otherDocuments,
+        "aStorecheckSyncsThroughARealServer" to ::aStorecheckSyncsThroughARealServer,
     )
     var failed = 0
     for ((name, test) in tests) {
