@@ -54,7 +54,10 @@ impl ServerProcess {
             .args(["serve", "--insecure-open", "--listen", listen, "--data"])
             .arg(data_dir)
             .args(extra)
-            .env("RUST_LOG", "info")
+            .env(
+                "RUST_LOG",
+                std::env::var("ENLACE_TEST_SERVER_LOG").unwrap_or_else(|_| "info".into()),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

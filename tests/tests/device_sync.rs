@@ -161,3 +161,67 @@ fn saved_on_the_server_means_on_its_disk() {
     other.stop();
     client.stop();
 }
+
+#[test]
+fn a_fresh_phone_catches_up_a_storecheck_with_lines_and_notes() {
+    use enlace_core::model::Storecheck;
+    use enlace_core::model::storecheck::{Expected, ProductSnapshot, StoreSnapshot};
+    let _logs = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+    let data = tempfile::tempdir().expect("data");
+    let server = ServerProcess::spawn(binary(), data.path(), PATIENCE);
+    let (_a_dir, a) = phone();
+    let mut check = Storecheck::new(
+        DocumentId::new_random(),
+        "acc-vina-sur".parse().expect("id"),
+        "user-ana".parse().expect("id"),
+        Instant::new(1_700_000_000_000, "America/Santiago").expect("instant"),
+        StoreSnapshot {
+            id: "store-42".parse().expect("id"),
+            code: "J042".into(),
+            name: "Jumbo Costanera".into(),
+            chain: "Jumbo".into(),
+            format: "hiper".into(),
+        },
+        "2026-11",
+    );
+    check
+        .add_line(
+            "p1",
+            ProductSnapshot {
+                gtin: "7801".into(),
+                name: "Cabernet 750".into(),
+                brand: "Viña Sur".into(),
+                is_own: true,
+            },
+            Expected {
+                must_stock: true,
+                target_facings: Some(6),
+                target_price: None,
+            },
+        )
+        .expect("line");
+    let doc = a.create(&check).expect("create");
+    a.update(doc, |c: &mut Storecheck| {
+        c.set_facings("p1", 7)?;
+        c.general_notes.update("Góndola ñ 😀");
+        Ok(())
+    })
+    .expect("edit");
+    let client = SyncClient::start(a.clone(), config(&server.url())).expect("client");
+    client.wait_until_saved(doc, LONG).expect("saved");
+
+    let (_b_dir, b) = phone();
+    let other = SyncClient::start(b.clone(), config(&server.url())).expect("client");
+    other
+        .wait_for(LONG, || {
+            b.heads(doc).ok().flatten() == a.heads(doc).ok().flatten()
+        })
+        .expect("the fresh phone caught up");
+    let seen: Storecheck = b.get(doc).expect("get");
+    assert_eq!(seen.general_notes.as_str(), "Góndola ñ 😀");
+    other.stop();
+    client.stop();
+}

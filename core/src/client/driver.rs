@@ -242,12 +242,19 @@ impl Driver {
     fn receive(&mut self, conn: ConnectionId, bytes: &[u8]) -> Vec<Effect> {
         match decode(bytes, &self.limits) {
             Ok(message) => {
+                let handshake_done = matches!(message, Message::Peer { .. });
                 if let Message::Peer { peer_metadata, .. } = &message {
                     self.shared
                         .set_server_storage(peer_metadata.storage_id.clone());
                 }
-                self.engine
-                    .handle(self.now(), Event::MessageReceived { conn, message })
+                let mut effects = self
+                    .engine
+                    .handle(self.now(), Event::MessageReceived { conn, message });
+                if handshake_done && self.config.mode == SyncMode::CatchUp {
+                    // Catch up once per connection, right after the handshake.
+                    effects.extend(self.request_changes());
+                }
+                effects
             }
             Err(DecodeError::UnknownType(kind)) => {
                 tracing::debug!(kind, "ignoring a message type we do not know");
@@ -287,6 +294,13 @@ impl Driver {
     ) -> Vec<Effect> {
         let store = self.store.clone();
         let mut wanted = catchup::needing_sync(changes, |doc| store.heads(doc).ok().flatten());
+        tracing::debug!(
+            page = changes.len(),
+            ?cursor,
+            more,
+            differing = wanted.len(),
+            "catch-up page"
+        );
         let mut effects = Vec::new();
         if let Some(cursor) = cursor {
             if more {
@@ -307,6 +321,7 @@ impl Driver {
                 tracing::error!(error = %e, "storing the catch-up cursor failed");
             }
         }
+        tracing::debug!(to_sync = wanted.len(), "syncing after catch-up");
         for doc in wanted {
             effects.extend(self.engine.handle(self.now(), Event::Subscribe { doc }));
         }
