@@ -111,7 +111,7 @@ fn main() {
         let client =
             SyncClient::start(store.clone(), config(&url, SyncMode::CatchUp)).expect("client");
         client
-            .wait_for(PATIENCE, || store.catch_up_cursor().is_ok_and(|c| c > 0))
+            .wait_for(PATIENCE, || client.is_caught_up())
             .expect("cursor");
         client.stop();
         ids

@@ -316,10 +316,12 @@ impl Driver {
                     Ok(local) => wanted.extend(local),
                     Err(e) => tracing::error!(error = %e, "listing local changes failed"),
                 }
+                self.shared.set_caught_up();
             }
             if let Err(e) = self.store.set_catch_up_cursor(cursor) {
                 tracing::error!(error = %e, "storing the catch-up cursor failed");
             }
+            self.shared.notify();
         }
         tracing::debug!(to_sync = wanted.len(), "syncing after catch-up");
         for doc in wanted {

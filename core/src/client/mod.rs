@@ -121,6 +121,12 @@ impl SyncClient {
         self.shared.traffic()
     }
 
+    /// Whether the current connection has finished catching up (every page of changes since
+    /// the stored cursor arrived, and the documents that needed it are being synced).
+    pub fn is_caught_up(&self) -> bool {
+        self.shared.lock().caught_up
+    }
+
     /// Whether a connection to the server is up.
     pub fn is_connected(&self) -> bool {
         self.shared.lock().connected

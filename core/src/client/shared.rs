@@ -11,6 +11,8 @@ use crate::ids::{DocumentId, StorageId};
 #[derive(Debug, Default)]
 pub(super) struct State {
     pub connected: bool,
+    /// The current connection finished its catch-up (the last page arrived).
+    pub caught_up: bool,
     pub server_storage: Option<StorageId>,
     pub unavailable: BTreeSet<DocumentId>,
     /// Bumped on every change a waiter may care about.
@@ -82,7 +84,14 @@ impl Shared {
     }
 
     pub fn set_connected(&self, connected: bool) {
-        self.bump(|s| s.connected = connected);
+        self.bump(|s| {
+            s.connected = connected;
+            s.caught_up = false;
+        });
+    }
+
+    pub fn set_caught_up(&self) {
+        self.bump(|s| s.caught_up = true);
     }
 
     pub fn set_server_storage(&self, storage: Option<StorageId>) {
