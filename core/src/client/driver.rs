@@ -332,13 +332,7 @@ impl Driver {
 
     /// Documents with changes no server has acknowledged.
     fn locally_changed(&self) -> Result<Vec<DocumentId>, ClientError> {
-        let mut out = Vec::new();
-        for doc in self.store.document_ids()? {
-            if !self.store.acknowledged_by_a_peer(doc)? {
-                out.push(doc);
-            }
-        }
-        Ok(out)
+        Ok(self.store.unacknowledged_documents()?)
     }
 
     async fn command(&mut self, command: Option<Command>, sink: Option<&mut Sink>) -> Flow {

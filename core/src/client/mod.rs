@@ -151,13 +151,7 @@ impl SyncClient {
 
     /// How many documents have changes the server has not acknowledged yet.
     pub fn pending_count(&self) -> Result<usize, ClientError> {
-        let mut pending = 0;
-        for doc in self.store.document_ids()? {
-            if self.sync_status(doc)? != SyncStatus::SavedOnServer {
-                pending += 1;
-            }
-        }
-        Ok(pending)
+        Ok(self.store.unacknowledged_documents()?.len())
     }
 
     /// Blocks until the document reads "saved on the server", or `timeout` passes.

@@ -291,6 +291,11 @@ pub(crate) fn heads(
     let Some(blob) = blob else {
         return Ok(None);
     };
+    decode_heads(id, &blob).map(Some)
+}
+
+/// The `heads` column: concatenated 32-byte change hashes.
+pub(crate) fn decode_heads(id: &DocumentId, blob: &[u8]) -> Result<Vec<ChangeHash>, StoreError> {
     if blob.len() % 32 != 0 {
         return Err(StoreError::corrupt(format!("heads of document {id}")));
     }
@@ -299,8 +304,7 @@ pub(crate) fn heads(
             ChangeHash::try_from(h)
                 .map_err(|e| StoreError::corrupt_from(format!("heads of document {id}"), e))
         })
-        .collect::<Result<Vec<_>, _>>()
-        .map(Some)
+        .collect()
 }
 
 fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {

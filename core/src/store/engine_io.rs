@@ -1,9 +1,12 @@
 //! What a sync engine driver needs from the store beyond the typed API: every sync state of a
 //! document, and the saved bytes of a document in the shape the engine loads.
 
+use std::collections::HashMap;
+
 use automerge::ChangeHash;
 use rusqlite::OptionalExtension;
 
+use super::documents;
 use super::error::StoreError;
 use super::sqlite::Store;
 use super::sync_state;
@@ -66,6 +69,43 @@ impl Store {
             }
         }
         Ok(false)
+    }
+
+    /// Every document with changes no peer has acknowledged, in two queries (plus an exact
+    /// check for the rare document whose peer is ahead of or concurrent with us). A phone runs
+    /// this after each catch-up over all its documents, so it must not load them one by one.
+    pub fn unacknowledged_documents(&self) -> Result<Vec<DocumentId>, StoreError> {
+        let (heads, shared) = {
+            let conn = self.conn();
+            let mut heads = Vec::new();
+            let mut stmt = conn.prepare("SELECT id, heads FROM documents")?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let id = documents::id_from_blob(documents::blob(row, 0)?)?;
+                heads.push((id, documents::decode_heads(&id, documents::blob(row, 1)?)?));
+            }
+            let mut shared: HashMap<DocumentId, Vec<Vec<ChangeHash>>> = HashMap::new();
+            let mut stmt = conn.prepare("SELECT doc_id, state FROM sync_states")?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let id = documents::id_from_blob(documents::blob(row, 0)?)?;
+                if let Ok(state) = automerge::sync::State::decode(documents::blob(row, 1)?) {
+                    shared.entry(id).or_default().push(state.shared_heads);
+                }
+            }
+            (heads, shared)
+        };
+        let mut out = Vec::new();
+        for (doc, local) in heads {
+            let states = shared.get(&doc).map(Vec::as_slice).unwrap_or_default();
+            if states.iter().any(|s| local.iter().all(|h| s.contains(h))) {
+                continue;
+            }
+            if states.iter().all(Vec::is_empty) || !self.acknowledged_by_a_peer(doc)? {
+                out.push(doc);
+            }
+        }
+        Ok(out)
     }
 
     /// Whether every change of `doc` stored here is covered by `remote_heads` (the heads a peer
