@@ -296,7 +296,7 @@ pub(crate) fn heads(
 
 /// The `heads` column: concatenated 32-byte change hashes.
 pub(crate) fn decode_heads(id: &DocumentId, blob: &[u8]) -> Result<Vec<ChangeHash>, StoreError> {
-    if blob.len() % 32 != 0 {
+    if !blob.len().is_multiple_of(32) {
         return Err(StoreError::corrupt(format!("heads of document {id}")));
     }
     blob.chunks_exact(32)
