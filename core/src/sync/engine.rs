@@ -251,6 +251,11 @@ impl Engine {
                 && let Some(storage) = &storage
             {
                 save_sync_state(&mut self.effects, doc_id, storage, &mut peer);
+                // A peer that reconnects while the document is still in memory resumes from
+                // what it had then, not from the state read when the document was loaded.
+                if let Ok(resumable) = SyncState::decode(&peer.state.encode()) {
+                    doc.stored_states.insert(storage.clone(), resumable);
+                }
             }
         }
     }
