@@ -4,14 +4,17 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Who may sync what. Access control arrives with authentication; until then the only way to
-/// run is to say explicitly that the server is open to anyone who can reach it.
+pub use crate::auth::AuthConfig;
+
+/// Who may sync what.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccessMode {
-    /// No access control configured: [`run`](crate::run) refuses to start.
-    Unconfigured,
-    /// Anyone who reaches the socket may read and write every document. For trusted networks
-    /// and tests only; logged as a warning at start.
+    /// Every socket and API call authenticates with a bearer token (or a websocket ticket), and
+    /// the directory and document registry decide what each person may see (`docs/access.md`).
+    /// The default.
+    Authenticated,
+    /// Anyone who reaches the socket may read and write every document, and there is no JSON
+    /// API. For trusted networks and tests only; logged as a warning at start.
     InsecureOpen,
 }
 
@@ -22,6 +25,8 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     /// See [`AccessMode`].
     pub access: AccessMode,
+    /// Tickets, limits and directory polling (authenticated mode only).
+    pub auth: AuthConfig,
     /// Per-socket bounds.
     pub websocket: WebSocketLimits,
     /// Bounds on the documents held in memory.
@@ -38,6 +43,7 @@ impl ServerConfig {
         ServerConfig {
             data_dir: data_dir.into(),
             access,
+            auth: AuthConfig::default(),
             websocket: WebSocketLimits::default(),
             documents: DocumentLimits::default(),
             max_commit_batch: 1024,

@@ -5,12 +5,9 @@ use enlace_core::store::StoreError;
 /// The errors [`run`](crate::run) returns.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
-    /// No access control is configured and open mode was not requested.
-    #[error(
-        "no access control is configured: enlace-server does not authenticate yet; pass \
-         --insecure-open to run it open to anyone who can reach it"
-    )]
-    NoAccessControl,
+    /// The directory (people, accounts, tokens) could not be opened or read.
+    #[error("opening the directory")]
+    Directory(#[from] crate::directory::DirectoryError),
     /// The data directory or database could not be opened.
     #[error("opening storage")]
     Storage(#[from] StoreError),

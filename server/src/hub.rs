@@ -14,16 +14,23 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
+use enlace_core::ids::DocumentId;
+use enlace_core::store::Registration;
 use enlace_core::sync::{CloseReason, ConnectionId, Effect, Engine, Event, Timestamp};
 use enlace_core::wire::{Message, encode};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::access::SharedAccess;
+use crate::directory::Principal;
 use crate::metrics::{ErrorKind, Metrics};
 use crate::storage_io::{ReadOp, StorageIo, WriteOp};
 
 /// Close code for a consumer that fell behind its outbound queue.
 pub const CLOSE_TOO_SLOW: u16 = 4008;
+
+/// Close code for a socket whose token was revoked or expired while it was open.
+pub const CLOSE_CREDENTIALS_REVOKED: u16 = 4001;
 
 /// Why and how a socket is to be closed, decided by the hub and carried out by the socket task.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +81,8 @@ pub(crate) enum HubInput {
     Opened {
         conn: ConnectionId,
         handle: ConnHandle,
+        /// Who the socket authenticated as (`None` on an open server).
+        principal: Option<Principal>,
     },
     Received {
         conn: ConnectionId,
@@ -81,6 +90,11 @@ pub(crate) enum HubInput {
     },
     Closed {
         conn: ConnectionId,
+    },
+    /// The directory changed: close the sockets of `revoked` (their token no longer
+    /// authenticates) and re-check what every connection may see.
+    AccessChanged {
+        revoked: Vec<ConnectionId>,
     },
     /// Stop: flush what is in flight and end the thread.
     Shutdown,
@@ -102,6 +116,7 @@ impl Hub {
         storage_events: mpsc::UnboundedReceiver<Event>,
         inputs: mpsc::Receiver<HubInput>,
         metrics: Arc<Metrics>,
+        access: Option<Arc<SharedAccess>>,
         grace: Duration,
     ) -> std::io::Result<Self> {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -115,6 +130,8 @@ impl Hub {
                     storage,
                     conns: HashMap::new(),
                     metrics,
+                    access,
+                    registrations: HashMap::new(),
                     epoch: Instant::now(),
                     gauges_at: Instant::now(),
                 };
@@ -137,6 +154,10 @@ struct Actor {
     storage: StorageIo,
     conns: HashMap<ConnectionId, ConnHandle>,
     metrics: Arc<Metrics>,
+    access: Option<Arc<SharedAccess>>,
+    /// Registrations of new documents not yet stored: attached to every persist of their
+    /// document until one succeeds, so a failed commit cannot lose them.
+    registrations: HashMap<DocumentId, Registration>,
     epoch: Instant,
     gauges_at: Instant,
 }
@@ -154,7 +175,10 @@ impl Actor {
                 biased;
                 Some(event) = storage_events.recv() => self.handle(event),
                 input = inputs.recv() => match input {
-                    Some(HubInput::Opened { conn, handle }) => {
+                    Some(HubInput::Opened { conn, handle, principal }) => {
+                        if let (Some(access), Some(principal)) = (&self.access, principal) {
+                            access.connected(conn, principal);
+                        }
                         self.conns.insert(conn, handle);
                         self.handle(Event::ConnectionOpened {
                             conn,
@@ -169,6 +193,18 @@ impl Actor {
                     Some(HubInput::Closed { conn }) => {
                         self.conns.remove(&conn);
                         self.handle(Event::ConnectionClosed { conn });
+                        if let Some(access) = &self.access {
+                            access.disconnected(conn);
+                        }
+                    }
+                    Some(HubInput::AccessChanged { revoked }) => {
+                        for conn in revoked {
+                            if let Some(handle) = self.conns.get(&conn) {
+                                tracing::info!(%conn, "credentials revoked or expired; closing");
+                                handle.kill.kill(CLOSE_CREDENTIALS_REVOKED, "credentials revoked");
+                            }
+                        }
+                        self.handle(Event::AccessChanged { conn: None });
                     }
                     Some(HubInput::Shutdown) | None => break,
                 },
@@ -211,7 +247,18 @@ impl Actor {
     fn handle(&mut self, event: Event) {
         let mut events = VecDeque::from([event]);
         while let Some(event) = events.pop_front() {
+            if let Event::Persisted {
+                doc,
+                result: Ok(()),
+                ..
+            } = &event
+            {
+                self.registrations.remove(doc);
+            }
             let effects = self.engine.handle(self.now(), event);
+            if let Some(access) = &self.access {
+                self.registrations.extend(access.take_pending());
+            }
             for effect in effects {
                 if let Some(follow_up) = self.execute(effect) {
                     events.push_back(follow_up);
@@ -282,11 +329,13 @@ impl Actor {
                 changes,
                 heads,
             } => {
+                let registration = self.registrations.get(&doc).cloned();
                 if !self.storage.write(WriteOp::Persist {
                     doc,
                     ticket,
                     changes,
                     heads,
+                    registration,
                 }) {
                     return Some(Event::Persisted {
                         doc,

@@ -6,7 +6,12 @@
 //!
 //! Layout, one job per file:
 //! - [`config`]: the typed [`ServerConfig`] and its defaults.
-//! - `routes`: axum routes (`/v1/sync`, `/healthz`, `/readyz`, `/metrics`).
+//! - `routes`: axum routes (`/v1/sync` with authentication, `/healthz`, `/readyz`, `/metrics`).
+//! - `api`: the JSON API (`/v1/me`, `/v1/tickets`, `/v1/admin/...`).
+//! - [`auth`]: bearer tokens, websocket tickets, limits on failures and sockets per user.
+//! - [`directory`]: organisations, people, accounts and teams, supervision, tokens (SQLite) and
+//!   the in-memory snapshot access is decided from.
+//! - `access`: the engine's access policy over the snapshot and the document registry.
 //! - `ws`: one task per socket: read loop with limits, bounded outbound queue, pings, close codes.
 //! - `hub`: the engine actor thread and the execution of its effects.
 //! - `storage_io`: the group-commit writer and the loader threads over SQLite.
@@ -19,13 +24,17 @@
 //! use enlace_server::{AccessMode, ServerConfig};
 //!
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-//! let config = ServerConfig::new("/tmp/enlace-data", AccessMode::InsecureOpen);
+//! let config = ServerConfig::new("/tmp/enlace-data", AccessMode::Authenticated);
 //! enlace_server::run(listener, config, enlace_server::shutdown::signal()).await
 //! # }
 //! ```
 
+mod access;
+mod api;
+pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod directory;
 mod error;
 mod hub;
 pub mod metrics;
@@ -39,7 +48,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use enlace_core::ids::PeerId;
-use enlace_core::sync::{AllowAll, Engine, EngineConfig, Role};
+use enlace_core::sync::{AccessPolicy, AllowAll, Engine, EngineConfig, Role};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -47,8 +56,9 @@ use tokio_util::task::TaskTracker;
 
 pub use config::{AccessMode, DocumentLimits, ServerConfig, WebSocketLimits};
 pub use error::ServerError;
-pub use hub::CLOSE_TOO_SLOW;
+pub use hub::{CLOSE_CREDENTIALS_REVOKED, CLOSE_TOO_SLOW};
 
+use crate::auth::state::AuthState;
 use crate::hub::{Hub, HubInput};
 use crate::metrics::Metrics;
 use crate::routes::AppState;
@@ -65,14 +75,24 @@ pub async fn run(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    match config.access {
-        AccessMode::Unconfigured => return Err(ServerError::NoAccessControl),
-        AccessMode::InsecureOpen => tracing::warn!(
-            "running OPEN (--insecure-open): anyone who reaches this server can read and \
-             write every document"
-        ),
-    }
     std::fs::create_dir_all(&config.data_dir)?;
+    let authenticated = match config.access {
+        AccessMode::Authenticated => {
+            let (data_dir, database) = (config.data_dir.clone(), config.database_path());
+            let opened =
+                tokio::task::spawn_blocking(move || auth::state::open(&data_dir, &database))
+                    .await
+                    .map_err(|_| ServerError::Internal("opening the directory panicked"))??;
+            Some(opened)
+        }
+        AccessMode::InsecureOpen => {
+            tracing::warn!(
+                "running OPEN (--insecure-open): anyone who reaches this server can read and \
+                 write every document"
+            );
+            None
+        }
+    };
     let metrics = Arc::new(Metrics::default());
     let (storage_events_tx, storage_events) = mpsc::unbounded_channel();
     let path = config.database_path();
@@ -89,7 +109,11 @@ pub async fn run(
     let mut engine_config = EngineConfig::new(Role::Server, peer_id, Some(storage_id.clone()));
     engine_config.max_loaded_documents = config.documents.max_loaded;
     engine_config.idle_unload_after = config.documents.idle_unload_after;
-    let engine = Engine::new(engine_config, Box::new(AllowAll));
+    let policy: Box<dyn AccessPolicy> = match &authenticated {
+        Some((_, shared)) => Box::new(access::ServerPolicy::new(shared.clone())),
+        None => Box::new(AllowAll),
+    };
+    let engine = Engine::new(engine_config, policy);
     let (hub_tx, hub_rx) = mpsc::channel(HUB_INPUT_QUEUE);
     let hub = Hub::start(
         engine,
@@ -97,11 +121,23 @@ pub async fn run(
         storage_events,
         hub_rx,
         metrics.clone(),
+        authenticated.as_ref().map(|(_, shared)| shared.clone()),
         config.shutdown_grace,
     )?;
 
     let token = CancellationToken::new();
     let tracker = TaskTracker::new();
+    let auth = authenticated.map(|(directory, shared)| {
+        Arc::new(AuthState::new(
+            Arc::new(directory),
+            shared,
+            config.auth.clone(),
+            hub_tx.clone(),
+        ))
+    });
+    if let Some(auth) = &auth {
+        tracker.spawn(auth::state::watch(auth.clone(), token.clone()));
+    }
     let state = AppState {
         socket: SocketContext {
             hub: hub_tx.clone(),
@@ -111,16 +147,20 @@ pub async fn run(
         },
         tracker: tracker.clone(),
         next_conn: Arc::new(AtomicU64::new(1)),
+        auth,
     };
     let addr = listener.local_addr()?;
     tracing::info!(%addr, data = %config.data_dir.display(), %storage_id, "enlace-server listening");
     let stop = token.clone();
-    let served = axum::serve(listener, routes::router(state))
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            stop.cancel();
-        })
-        .await;
+    let served = axum::serve(
+        listener,
+        routes::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        stop.cancel();
+    })
+    .await;
     // Whatever ended serving, close the sockets and flush.
     token.cancel();
     tracker.close();

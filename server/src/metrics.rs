@@ -30,10 +30,12 @@ pub enum ErrorKind {
     Transport,
     /// Changes the access policy refused.
     Refused,
+    /// An upgrade or API call refused for its credentials or limits (401, 429).
+    Unauthorized,
 }
 
 impl ErrorKind {
-    const ALL: [ErrorKind; 10] = [
+    const ALL: [ErrorKind; 11] = [
         ErrorKind::Decode,
         ErrorKind::TextFrame,
         ErrorKind::TooLarge,
@@ -44,6 +46,7 @@ impl ErrorKind {
         ErrorKind::Storage,
         ErrorKind::Transport,
         ErrorKind::Refused,
+        ErrorKind::Unauthorized,
     ];
 
     fn label(self) -> &'static str {
@@ -58,6 +61,7 @@ impl ErrorKind {
             ErrorKind::Storage => "storage",
             ErrorKind::Transport => "transport",
             ErrorKind::Refused => "refused",
+            ErrorKind::Unauthorized => "unauthorized",
         }
     }
 }

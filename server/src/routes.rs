@@ -1,18 +1,25 @@
-//! The HTTP routes: the sync websocket, health, readiness and metrics.
+//! The HTTP routes: the sync websocket (authenticated before the upgrade), the JSON API,
+//! health, readiness and metrics.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
+use std::net::SocketAddr;
+
 use axum::Router;
-use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::http::{StatusCode, header};
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use enlace_core::sync::ConnectionId;
 use tokio_util::task::TaskTracker;
 
-use crate::ws::{self, SocketContext};
+use crate::api::ApiError;
+use crate::auth::state::AuthState;
+use crate::auth::{Credential, authenticate, bearer};
+use crate::directory::now_ms;
+use crate::ws::{self, Authenticated, SocketContext};
 
 /// What every handler shares.
 #[derive(Debug, Clone)]
@@ -20,11 +27,18 @@ pub(crate) struct AppState {
     pub socket: SocketContext,
     pub tracker: TaskTracker,
     pub next_conn: Arc<AtomicU64>,
+    /// `None` on an open server (`--insecure-open`).
+    pub auth: Option<Arc<AuthState>>,
 }
 
-/// The router: `/v1/sync`, `/healthz`, `/readyz`, `/metrics`.
+/// The router: `/v1/sync`, the JSON API (authenticated servers only), `/healthz`, `/readyz`,
+/// `/metrics`.
 pub(crate) fn router(state: AppState) -> Router {
-    Router::new()
+    let router = match &state.auth {
+        Some(_) => crate::api::router(),
+        None => Router::new(),
+    };
+    router
         .route("/v1/sync", get(sync))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -32,10 +46,35 @@ pub(crate) fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn sync(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
+/// The query of the upgrade: browsers put their ticket here.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct SyncQuery {
+    ticket: Option<String>,
+}
+
+async fn sync(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(query): Query<SyncQuery>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     if state.socket.shutdown.is_cancelled() {
         return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
     }
+    let authenticated = match &state.auth {
+        None => None,
+        Some(auth) => match authenticate_upgrade(auth, peer, &headers, query.ticket.as_deref()) {
+            Ok(ok) => Some(ok),
+            Err(error) => {
+                state
+                    .socket
+                    .metrics
+                    .error(crate::metrics::ErrorKind::Unauthorized);
+                return error.into_response();
+            }
+        },
+    };
     let limits = &state.socket.limits;
     let conn = ConnectionId(state.next_conn.fetch_add(1, Relaxed));
     let cx = state.socket.clone();
@@ -47,7 +86,40 @@ async fn sync(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Respo
         .max_write_buffer_size(limits.write_buffer_bytes + limits.max_message_bytes + 1024)
         .max_message_size(limits.max_message_bytes)
         .max_frame_size(limits.max_frame_bytes)
-        .on_upgrade(move |socket| tracker.track_future(ws::serve(socket, conn, cx)))
+        .on_upgrade(move |socket| tracker.track_future(ws::serve(socket, conn, cx, authenticated)))
+}
+
+/// Checks the credential of an upgrade (a bearer header, or else a ticket), before any document
+/// work: 401 for anything but a live credential, 429 for an address that failed too often or a
+/// user with too many sockets.
+fn authenticate_upgrade(
+    auth: &AuthState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    ticket: Option<&str>,
+) -> Result<Authenticated, ApiError> {
+    if auth.blocked(peer.ip()) {
+        return Err(ApiError::TooManyRequests);
+    }
+    let credential = match (bearer(headers), ticket) {
+        (Some(token), _) => Credential::Bearer(token),
+        (None, Some(ticket)) => Credential::Ticket(ticket),
+        (None, None) => {
+            auth.failed(peer.ip());
+            return Err(ApiError::Unauthorized);
+        }
+    };
+    let snapshot = auth.access.snapshot();
+    let Some(principal) = authenticate(&snapshot, credential, now_ms()) else {
+        tracing::info!(%peer, "refused an upgrade with a bad credential");
+        auth.failed(peer.ip());
+        return Err(ApiError::Unauthorized);
+    };
+    let Some(slot) = auth.connections.acquire(&principal.user) else {
+        tracing::info!(user = %principal.user, "too many sockets for one user");
+        return Err(ApiError::TooManyRequests);
+    };
+    Ok(Authenticated { principal, slot })
 }
 
 async fn healthz() -> &'static str {

@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use automerge::ChangeHash;
 use enlace_core::ids::{DocumentId, StorageId};
-use enlace_core::store::{BatchWrite, Store, StoreError, listing_if_known};
+use enlace_core::store::{BatchWrite, Registration, Store, StoreError, listing_if_known};
 use enlace_core::sync::{ConnectionId, Event, LoadedDocument, PersistTicket, StorageFailure};
 use tokio::sync::mpsc;
 
@@ -29,6 +29,9 @@ pub(crate) enum WriteOp {
         ticket: PersistTicket,
         changes: Vec<u8>,
         heads: Vec<ChangeHash>,
+        /// The document's registration, written in the same transaction, when this is (or
+        /// may be) its first persist.
+        registration: Option<Registration>,
     },
     /// A peer's sync state; no answer.
     SyncState {
@@ -146,41 +149,62 @@ fn writer_loop(
                 Err(_) => break,
             }
         }
-        let writes: Vec<BatchWrite<'_>> = batch
-            .iter()
-            .map(|op| match op {
+        // Each op gives one or two writes (a registration goes just before its changes); `owner`
+        // maps every write back to its op, and an op succeeds only if all its writes did.
+        let mut writes: Vec<BatchWrite<'_>> = Vec::with_capacity(batch.len() + 1);
+        let mut owner: Vec<usize> = Vec::with_capacity(batch.len() + 1);
+        for (i, op) in batch.iter().enumerate() {
+            match op {
                 WriteOp::Persist {
                     doc,
                     changes,
                     heads,
+                    registration,
                     ..
-                } => BatchWrite::Changes {
-                    doc: *doc,
-                    bytes: changes,
-                    heads: Some(heads),
-                },
+                } => {
+                    if let Some(registration) = registration {
+                        writes.push(BatchWrite::Register {
+                            doc: *doc,
+                            registration,
+                        });
+                        owner.push(i);
+                    }
+                    writes.push(BatchWrite::Changes {
+                        doc: *doc,
+                        bytes: changes,
+                        heads: Some(heads),
+                    });
+                    owner.push(i);
+                }
                 WriteOp::SyncState {
                     doc,
                     storage_id,
                     state,
-                } => BatchWrite::SyncState {
-                    doc: *doc,
-                    peer: storage_id,
-                    state,
-                },
-            })
-            .collect();
+                } => {
+                    writes.push(BatchWrite::SyncState {
+                        doc: *doc,
+                        peer: storage_id,
+                        state,
+                    });
+                    owner.push(i);
+                }
+            }
+        }
         let started = Instant::now();
         let result = store.write_batch(&writes, listing_if_known);
         metrics.storage_commit.observe(started.elapsed());
-        let outcomes: Vec<Result<(), StorageFailure>> = match result {
-            Ok(outcomes) => {
+        let mut outcomes: Vec<Result<(), StorageFailure>> = vec![Ok(()); batch.len()];
+        match result {
+            Ok(results) => {
                 Metrics::add(&metrics.commits, 1);
-                Metrics::add(&metrics.writes_committed, outcomes.len() as u64);
-                outcomes
-                    .into_iter()
-                    .map(|o| o.map(|_| ()).map_err(failure))
-                    .collect()
+                Metrics::add(&metrics.writes_committed, batch.len() as u64);
+                for (i, result) in owner.into_iter().zip(results) {
+                    if let (Err(error), Some(slot)) = (result, outcomes.get_mut(i))
+                        && slot.is_ok()
+                    {
+                        *slot = Err(failure(error));
+                    }
+                }
             }
             Err(error) => {
                 tracing::error!(
@@ -189,9 +213,9 @@ fn writer_loop(
                     "group commit failed"
                 );
                 let f = failure(error);
-                batch.iter().map(|_| Err(f.clone())).collect()
+                outcomes.iter_mut().for_each(|o| *o = Err(f.clone()));
             }
-        };
+        }
         for (op, outcome) in batch.iter().zip(outcomes) {
             if outcome.is_err() {
                 metrics.error(ErrorKind::Storage);
@@ -322,6 +346,7 @@ mod tests {
                     ticket: PersistTicket(i as u64),
                     changes: doc.save_after(&[]),
                     heads: doc.get_heads(),
+                    registration: None,
                 })
                 .expect("queue");
             ops_tx

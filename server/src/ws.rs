@@ -15,7 +15,9 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::limits::ConnectionSlot;
 use crate::config::WebSocketLimits;
+use crate::directory::Principal;
 use crate::hub::{Closing, ConnHandle, HubInput, Kill};
 use crate::metrics::{ErrorKind, Metrics};
 
@@ -45,8 +47,25 @@ fn closing(code: u16, reason: &'static str) -> Option<Closing> {
     Some(Closing { code, reason })
 }
 
+/// Who a socket authenticated as, and its place in the user's socket count (given back when the
+/// socket task ends). `None` on an open server.
+#[derive(Debug)]
+pub(crate) struct Authenticated {
+    pub principal: Principal,
+    pub slot: ConnectionSlot,
+}
+
 /// Runs one socket until it closes, then tells the hub.
-pub(crate) async fn serve(socket: WebSocket, conn: ConnectionId, cx: SocketContext) {
+pub(crate) async fn serve(
+    socket: WebSocket,
+    conn: ConnectionId,
+    cx: SocketContext,
+    auth: Option<Authenticated>,
+) {
+    let (principal, _slot) = match auth {
+        Some(Authenticated { principal, slot }) => (Some(principal), Some(slot)),
+        None => (None, None),
+    };
     let metrics = cx.metrics.clone();
     Metrics::add(&metrics.connections_opened, 1);
     metrics.connections_active.fetch_add(1, Relaxed);
@@ -62,7 +81,11 @@ pub(crate) async fn serve(socket: WebSocket, conn: ConnectionId, cx: SocketConte
     let (mut sink, stream) = socket.split();
     let close = if cx
         .hub
-        .send(HubInput::Opened { conn, handle })
+        .send(HubInput::Opened {
+            conn,
+            handle,
+            principal,
+        })
         .await
         .is_err()
     {

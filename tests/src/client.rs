@@ -15,6 +15,7 @@ use enlace_core::sync::{
 use enlace_core::wire::{DecodeLimits, decode, encode};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot, watch};
+use tokio_tungstenite::tungstenite;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use crate::TimedOut;
@@ -101,19 +102,71 @@ impl Drop for Client {
 pub struct ConnectError {
     url: String,
     #[source]
-    source: tokio_tungstenite::tungstenite::Error,
+    source: tungstenite::Error,
+}
+
+impl ConnectError {
+    /// The HTTP status the server answered the upgrade with, if it answered with something other
+    /// than `101 Switching Protocols` (a `401` or `429` from authentication, say); `None` if the
+    /// connection failed before or without an HTTP answer.
+    pub fn http_status(&self) -> Option<u16> {
+        match &self.source {
+            tungstenite::Error::Http(response) => Some(response.status().as_u16()),
+            _ => None,
+        }
+    }
+}
+
+/// The websocket upgrade request for `url`, with `Authorization: Bearer <token>` if `bearer` is
+/// given. Shared by [`Client`] and the raw sockets so both authenticate the same way.
+pub(crate) fn upgrade_request(
+    url: &str,
+    bearer: Option<&str>,
+) -> Result<tungstenite::handshake::client::Request, tungstenite::Error> {
+    use tungstenite::client::IntoClientRequest;
+    use tungstenite::http::{HeaderValue, header::AUTHORIZATION};
+    let mut request = url.into_client_request()?;
+    if let Some(token) = bearer {
+        let value = HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(tungstenite::http::Error::from)?;
+        request.headers_mut().insert(AUTHORIZATION, value);
+    }
+    Ok(request)
+}
+
+/// Opens a websocket to `url`, authenticated with `bearer` if given.
+pub(crate) async fn open_socket(url: &str, bearer: Option<&str>) -> Result<Socket, ConnectError> {
+    let failed = |source| ConnectError {
+        url: url.to_owned(),
+        source,
+    };
+    let request = upgrade_request(url, bearer).map_err(failed)?;
+    let (socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .map_err(failed)?;
+    Ok(socket)
 }
 
 impl Client {
     /// Connects to `url` (`ws://.../v1/sync`) as peer `name` and completes the handshake in the
     /// background.
     pub async fn connect(url: &str, name: &str) -> Result<Client, ConnectError> {
-        let (socket, _) = tokio_tungstenite::connect_async(url)
-            .await
-            .map_err(|source| ConnectError {
-                url: url.to_owned(),
-                source,
-            })?;
+        Ok(Self::start(open_socket(url, None).await?, name))
+    }
+
+    /// [`connect`](Self::connect) as the user of `token`: sends `Authorization: Bearer <token>`
+    /// with the upgrade, as native clients of an authenticated server do. A refused upgrade is
+    /// an error whose [`ConnectError::http_status`] says why (`401`, `429`).
+    pub async fn connect_with_bearer(
+        url: &str,
+        name: &str,
+        token: &str,
+    ) -> Result<Client, ConnectError> {
+        Ok(Self::start(open_socket(url, Some(token)).await?, name))
+    }
+
+    /// Runs the engine over an open socket as peer `name`.
+    fn start(socket: Socket, name: &str) -> Client {
         let peer: PeerId = name
             .parse()
             .unwrap_or_else(|_| PeerId::from_static_unchecked("rust-client"));
@@ -133,11 +186,11 @@ impl Client {
             }
             .run(socket, rx),
         );
-        Ok(Client {
+        Client {
             commands,
             view,
             task,
-        })
+        }
     }
 
     /// Creates a document, makes `edit` its first change, and syncs it.
@@ -256,7 +309,7 @@ struct Actor {
     closed: Option<Option<u16>>,
 }
 
-type Socket =
+pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 impl Actor {

@@ -1,8 +1,10 @@
 //! End-to-end test support for enlace: a server started in-process or as a child process, a
 //! minimal Rust sync client (the core engine over tokio-tungstenite), raw sockets for hostile
-//! input, and deadline-based waiting. The scenarios themselves live in `tests/`, one per file.
+//! input, a tiny HTTP client for the JSON API, and deadline-based waiting. The scenarios
+//! themselves live in `tests/`, one per file.
 
 pub mod client;
+pub mod http;
 pub mod node;
 pub mod process;
 pub mod raw;
@@ -18,3 +20,33 @@ pub const PATIENCE: Duration = Duration::from_secs(30);
 #[derive(Debug, thiserror::Error)]
 #[error("timed out after {0:?} waiting for {1}")]
 pub struct TimedOut(pub Duration, pub &'static str);
+
+/// The browser-style sync URL `ws://ADDR/v1/sync?ticket=TICKET`, the ticket percent-encoded so
+/// that the server decodes exactly the ticket given (tampered ones included).
+pub(crate) fn ticket_url(addr: std::net::SocketAddr, ticket: &str) -> String {
+    let mut encoded = String::with_capacity(ticket.len());
+    for byte in ticket.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    format!("ws://{addr}/v1/sync?ticket={encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ticket_urls_are_percent_encoded() {
+        let addr = "127.0.0.1:8080".parse().expect("addr");
+        assert_eq!(
+            super::ticket_url(addr, "ab-_.~9"),
+            "ws://127.0.0.1:8080/v1/sync?ticket=ab-_.~9"
+        );
+        assert_eq!(
+            super::ticket_url(addr, "a+b/c=&d"),
+            "ws://127.0.0.1:8080/v1/sync?ticket=a%2Bb%2Fc%3D%26d"
+        );
+    }
+}

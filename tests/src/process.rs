@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -29,7 +29,20 @@ impl ServerProcess {
         extra: &[&str],
         patience: Duration,
     ) -> ServerProcess {
-        Self::launch(binary, data_dir, "127.0.0.1:0", extra, patience)
+        Self::launch(binary, data_dir, "127.0.0.1:0", true, extra, patience)
+    }
+
+    /// Runs `binary serve --data DIR --listen 127.0.0.1:0 <extra...>` WITHOUT
+    /// `--insecure-open`, so the server authenticates every connection against the directory
+    /// of `data_dir` (set up with [`admin`]), and waits for its address like
+    /// [`spawn`](Self::spawn).
+    pub fn spawn_authenticated(
+        binary: &Path,
+        data_dir: &Path,
+        extra: &[&str],
+        patience: Duration,
+    ) -> ServerProcess {
+        Self::launch(binary, data_dir, "127.0.0.1:0", false, extra, patience)
     }
 
     /// [`spawn`](Self::spawn) on a given address (to restart a server where its clients
@@ -40,18 +53,26 @@ impl ServerProcess {
         listen: &str,
         patience: Duration,
     ) -> ServerProcess {
-        Self::launch(binary, data_dir, listen, &[], patience)
+        Self::launch(binary, data_dir, listen, true, &[], patience)
     }
 
     fn launch(
         binary: &Path,
         data_dir: &Path,
         listen: &str,
+        insecure_open: bool,
         extra: &[&str],
         patience: Duration,
     ) -> ServerProcess {
+        let access: &[&str] = if insecure_open {
+            &["--insecure-open"]
+        } else {
+            &[]
+        };
         let mut child = Command::new(binary)
-            .args(["serve", "--insecure-open", "--listen", listen, "--data"])
+            .arg("serve")
+            .args(access)
+            .args(["--listen", listen, "--data"])
             .arg(data_dir)
             .args(extra)
             .env(
@@ -91,6 +112,11 @@ impl ServerProcess {
         format!("ws://{}/v1/sync", self.addr)
     }
 
+    /// The sync URL a browser uses: `ws://ADDR/v1/sync?ticket=TICKET`.
+    pub fn ticket_url(&self, ticket: &str) -> String {
+        crate::ticket_url(self.addr, ticket)
+    }
+
     /// SIGKILL, and reap.
     pub fn kill_9(mut self) {
         let _ = self.child.kill();
@@ -115,6 +141,41 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Runs `binary admin --data DIR <args...>` (directory set-up: organisations, users, tokens,
+/// teams) and returns the one JSON object it prints. Panics with its stderr if it fails or with
+/// its stdout if that is not one JSON object, since a test cannot go on without its set-up.
+pub fn admin(binary: &Path, data_dir: &Path, args: &[&str]) -> serde_json::Value {
+    let output = admin_output(binary, data_dir, args);
+    assert!(
+        output.status.success(),
+        "`admin {}` failed ({}): {}",
+        args.join(" "),
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    match serde_json::from_str::<serde_json::Value>(stdout.trim()) {
+        Ok(value) if value.is_object() => value,
+        _ => panic!(
+            "`admin {}` did not print one JSON object: {stdout:?} (stderr: {})",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    }
+}
+
+/// Runs `binary admin --data DIR <args...>` and returns whatever happened, for tests that expect
+/// an admin command to fail (bad role word, unknown user, ...).
+pub fn admin_output(binary: &Path, data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(binary)
+        .args(["admin", "--data"])
+        .arg(data_dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the server binary's admin command")
 }
 
 /// The address in the server's "listening" log line.

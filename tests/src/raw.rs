@@ -1,6 +1,6 @@
 //! Raw websocket helpers for hostile-input tests: frames sent exactly as given.
 
-use enlace_core::ids::PeerId;
+use enlace_core::ids::{PeerId, StorageId};
 use enlace_core::wire::{Message, PROTOCOL_V1, PeerMetadata, encode};
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -15,6 +15,23 @@ pub async fn connect(url: &str) -> RawSocket {
         .await
         .expect("raw connect")
         .0
+}
+
+/// Opens a raw socket to `url` as the user of `token` (`Authorization: Bearer <token>` on the
+/// upgrade), for hostile-input tests against an authenticated server. Panics if refused.
+pub async fn connect_bearer(url: &str, token: &str) -> RawSocket {
+    crate::client::open_socket(url, Some(token))
+        .await
+        .expect("raw connect with bearer token")
+}
+
+/// Tries to open a raw socket to `url`, with a bearer token if given, for tests that expect the
+/// upgrade to be refused: `Err(Some(status))` is the HTTP status of a refused upgrade (`401`,
+/// `429`), `Err(None)` any other failure (connection refused, reset, bad handshake).
+pub async fn try_connect(url: &str, bearer: Option<&str>) -> Result<RawSocket, Option<u16>> {
+    crate::client::open_socket(url, bearer)
+        .await
+        .map_err(|error| error.http_status())
 }
 
 /// Opens a raw socket whose kernel receive buffer is small, so that a client that stops
@@ -45,11 +62,18 @@ pub fn request_frame(name: &str, doc: enlace_core::ids::DocumentId) -> Vec<u8> {
 
 /// The `join` frame of an ephemeral peer named `name`.
 pub fn join_frame(name: &str) -> Vec<u8> {
+    join_frame_with(name, None, true)
+}
+
+/// The `join` frame of a peer named `name` with the given metadata, to join as a device with a
+/// storage id (whose sync state the server keeps) or to claim a peer id already bound to
+/// another user.
+pub fn join_frame_with(name: &str, storage_id: Option<StorageId>, ephemeral: bool) -> Vec<u8> {
     encode(&Message::Join {
         sender_id: name.parse::<PeerId>().expect("peer id"),
         peer_metadata: PeerMetadata {
-            storage_id: None,
-            is_ephemeral: true,
+            storage_id,
+            is_ephemeral: ephemeral,
         },
         supported_protocol_versions: Some(vec![PROTOCOL_V1.to_owned()]),
     })

@@ -35,7 +35,35 @@ impl TestServer {
 
     /// Starts an open server on `data_dir`.
     pub async fn start_in(data_dir: &Path, adjust: impl FnOnce(&mut ServerConfig)) -> TestServer {
-        let mut config = ServerConfig::new(data_dir, AccessMode::InsecureOpen);
+        Self::launch(data_dir, AccessMode::InsecureOpen, adjust).await
+    }
+
+    /// Starts a server that authenticates every connection against the directory in
+    /// `data_dir` (set it up first with [`crate::process::admin`]), after `adjust` edits its
+    /// config.
+    pub async fn start_authenticated(
+        data_dir: &Path,
+        adjust: impl FnOnce(&mut ServerConfig),
+    ) -> TestServer {
+        Self::launch(data_dir, AccessMode::Authenticated, adjust).await
+    }
+
+    /// [`start_authenticated`](Self::start_authenticated) in a fresh temporary directory (its
+    /// directory is then empty: add people with the admin commands on
+    /// [`data_dir`](Self::data_dir) while it runs).
+    pub async fn start_authenticated_with(adjust: impl FnOnce(&mut ServerConfig)) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut server = Self::start_authenticated(dir.path(), adjust).await;
+        server._dir = Some(dir);
+        server
+    }
+
+    async fn launch(
+        data_dir: &Path,
+        access: AccessMode,
+        adjust: impl FnOnce(&mut ServerConfig),
+    ) -> TestServer {
+        let mut config = ServerConfig::new(data_dir, access);
         adjust(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -57,6 +85,17 @@ impl TestServer {
     /// The sync websocket URL.
     pub fn url(&self) -> String {
         format!("ws://{}/v1/sync", self.addr)
+    }
+
+    /// The sync websocket URL, for native clients that authenticate with a bearer token (the
+    /// same as [`url`](Self::url); the name says which kind of test uses it).
+    pub fn ws_url(&self) -> String {
+        self.url()
+    }
+
+    /// The sync URL a browser uses: `ws://ADDR/v1/sync?ticket=TICKET`.
+    pub fn ticket_url(&self, ticket: &str) -> String {
+        crate::ticket_url(self.addr, ticket)
     }
 
     /// An HTTP URL on this server.

@@ -1,6 +1,5 @@
-//! Starting and stopping: `serve` refuses to run without `--insecure-open`; SIGTERM closes every
-//! socket with 1001, flushes and exits 0; `run` stops when its shutdown future completes and the
-//! acknowledged data is on disk.
+//! Stopping: SIGTERM closes every socket with 1001, flushes and exits 0; `run` stops when its
+//! shutdown future completes and the acknowledged data is on disk.
 
 use std::path::Path;
 use std::process::Command;
@@ -9,7 +8,6 @@ use std::time::{Duration, Instant};
 use automerge::ROOT;
 use automerge::transaction::Transactable;
 use enlace_core::store::Store;
-use enlace_server::{AccessMode, ServerConfig, ServerError};
 use enlace_tests::PATIENCE;
 use enlace_tests::client::Client;
 use enlace_tests::process::ServerProcess;
@@ -17,38 +15,6 @@ use enlace_tests::server::{TestServer, http_get};
 
 fn binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_enlace-test-server"))
-}
-
-#[test]
-fn serve_refuses_to_start_without_an_explicit_open_mode() {
-    let dir = tempfile::tempdir().expect("dir");
-    let output = Command::new(binary())
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(dir.path())
-        .env_remove("ENLACE_INSECURE_OPEN")
-        .output()
-        .expect("run");
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("--insecure-open"), "{stderr}");
-    assert!(
-        !dir.path().join("enlace.sqlite3").exists(),
-        "nothing is created"
-    );
-}
-
-#[tokio::test]
-async fn run_refuses_unconfigured_access() {
-    let dir = tempfile::tempdir().expect("dir");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let config = ServerConfig::new(dir.path(), AccessMode::Unconfigured);
-    let result = enlace_server::run(listener, config, std::future::ready(())).await;
-    assert!(
-        matches!(result, Err(ServerError::NoAccessControl)),
-        "{result:?}"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -183,3 +183,33 @@ pub fn to_json<R: ReadDoc + autosurgeon::ReadDoc>(
     }
     Ok(json)
 }
+
+/// What a server needs to know of a document to decide who may see it: its kind and the
+/// account it belongs to, read from the root without hydrating anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Classification {
+    /// The root `kind`.
+    pub kind: DocumentKind,
+    /// The root `account_id`.
+    pub account_id: String,
+}
+
+/// Longest `account_id` [`classify`] accepts; ids are UUIDs or short codes.
+pub const MAX_ACCOUNT_ID_LEN: usize = 128;
+
+/// Reads the root `kind` and `account_id` of any automerge document (an enlace document, or a
+/// plain object a stock JavaScript client made with the same two fields). `None` when either is
+/// missing, not a string, of an unknown kind, empty or too long: such a document cannot be
+/// placed in an account, so a server refuses it. Costs two map lookups, whatever the size of the
+/// document.
+pub fn classify<R: ReadDoc>(doc: &R) -> Option<Classification> {
+    let kind = DocumentKind::parse(&read_kind_str(doc).ok()?)?;
+    let account_id = match doc.get(ROOT, "account_id").ok()? {
+        Some((Value::Scalar(s), _)) => match s.as_ref() {
+            ScalarValue::Str(s) if !s.is_empty() && s.len() <= MAX_ACCOUNT_ID_LEN => s.to_string(),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some(Classification { kind, account_id })
+}

@@ -42,8 +42,8 @@ pub use action_item::{ActionItem, ActionItemStatus};
 pub use client_visit::{ClientVisit, VisitStatus};
 pub use common::{GeoPoint, IdSet, SnapshotRef};
 pub use doc::{
-    TEXT_ENCODING, empty_document, hydrate_document, init_document, listing_of, load_document,
-    new_document, read_kind_str, to_json, write_document,
+    Classification, MAX_ACCOUNT_ID_LEN, TEXT_ENCODING, classify, empty_document, hydrate_document,
+    init_document, listing_of, load_document, new_document, read_kind_str, to_json, write_document,
 };
 pub use meeting_note::{ContactReport, ContactReportStatus, MeetingNote};
 pub use migrate::{CURRENT_SCHEMA_VERSION, migrate, read_schema_version};

@@ -18,7 +18,7 @@ use super::error::StoreError;
 use super::listing;
 use super::sqlite::{append, write_tx};
 use super::storage::{MergeOutcome, Merged};
-use super::{MAX_MERGE_BYTES, Store, sync_state};
+use super::{MAX_MERGE_BYTES, Registration, Store, registry, sync_state};
 use crate::ids::{DocumentId, StorageId};
 use crate::model::{self, Listing, ModelError};
 
@@ -45,9 +45,17 @@ pub enum BatchWrite<'a> {
         /// The encoded state.
         state: &'a [u8],
     },
+    /// A document's registration (see [`Store::register`]); the first one stays.
+    Register {
+        /// Which document.
+        doc: DocumentId,
+        /// Its kind, account and creator.
+        registration: &'a Registration,
+    },
 }
 
-/// The outcome of one [`BatchWrite`]: a merge's result, or `None` for a sync state.
+/// The outcome of one [`BatchWrite`]: a merge's result, or `None` for a sync state or a
+/// registration.
 pub type BatchOutcome = Result<Option<Merged>, StoreError>;
 
 /// The listing of `doc` if it is an enlace document, `None` for any other automerge document.
@@ -86,6 +94,9 @@ impl Store {
                 }
                 BatchWrite::SyncState { doc, peer, state } => {
                     sync_state::save(&sp, &doc, peer, state).map(|()| None)
+                }
+                BatchWrite::Register { doc, registration } => {
+                    registry::insert(&sp, &doc, registration).map(|_| None)
                 }
             };
             if outcome.is_ok() {

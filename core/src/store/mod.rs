@@ -6,6 +6,7 @@
 //! - `listing`: the index lists and queries read ([`Query`], [`ListedDocument`]).
 //! - `sync_state`: automerge sync states per (document, peer storage id).
 //! - `meta`: the store's storage id and actor id.
+//! - `registry`: the account, kind and creator of each document, as a server recorded them.
 //! - [`Storage`]: the fallible raw interface the sync engine uses; [`Store`] implements it.
 //! - `batch`: group commit ([`Store::write_batch`]) and raw loads for a sync server.
 //! - `model_glue`: the few calls into the typed model.
@@ -29,6 +30,7 @@ mod listing;
 mod meta;
 mod model_glue;
 mod observe;
+mod registry;
 mod schema;
 mod sqlite;
 mod storage;
@@ -39,6 +41,7 @@ pub use documents::{Compaction, DocumentStats, TEXT_ENCODING};
 pub use error::StoreError;
 pub use listing::{Deleted, ListedDocument, Order, Query};
 pub use observe::{Observer, ObserverId};
+pub use registry::Registration;
 pub use schema::SCHEMA_VERSION;
 pub use sqlite::{BUSY_TIMEOUT, Store};
 pub use storage::{IndexFn, MergeOutcome, Merged, Storage};

@@ -14,7 +14,7 @@ use super::error::StoreError;
 type Migration = fn(&Transaction<'_>) -> rusqlite::Result<()>;
 
 /// Every upgrade, in order. Append only: a released step is never edited.
-const MIGRATIONS: &[Migration] = &[to_v1];
+const MIGRATIONS: &[Migration] = &[to_v1, to_v2];
 
 /// The schema version this code writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -74,6 +74,24 @@ fn to_v1(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             state      BLOB NOT NULL,
             PRIMARY KEY (doc_id, storage_id)
         ) WITHOUT ROWID;
+        ",
+    )
+}
+
+/// v2: the document registry a server keeps (kind, account, creator per document), written once
+/// in the transaction of the document's first change.
+fn to_v2(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "
+        CREATE TABLE registry (
+            doc_id        BLOB PRIMARY KEY NOT NULL CHECK (length(doc_id) = 16),
+            kind          TEXT,
+            account_id    TEXT,
+            creator       TEXT,
+            registered_ms INTEGER NOT NULL,
+            CHECK ((kind IS NULL) = (account_id IS NULL))
+        ) WITHOUT ROWID;
+        CREATE INDEX registry_account ON registry (account_id);
         ",
     )
 }

@@ -326,6 +326,29 @@ impl Store {
         sync_state::load(&self.conn(), &doc, peer)
     }
 
+    /// Records a document's registration unless it has one; returns whether this call did.
+    pub fn register(
+        &self,
+        id: DocumentId,
+        registration: &super::Registration,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        let inserted = super::registry::insert(&tx, &id, registration)?;
+        tx.commit()?;
+        Ok(inserted)
+    }
+
+    /// Every document registration (a server loads them at start).
+    pub fn registrations(&self) -> Result<Vec<(DocumentId, super::Registration)>, StoreError> {
+        super::registry::all(&self.conn())
+    }
+
+    /// Stored documents that have no registration.
+    pub fn unregistered_documents(&self) -> Result<Vec<DocumentId>, StoreError> {
+        super::registry::unregistered(&self.conn())
+    }
+
     /// Every stored document id, in id order.
     pub fn document_ids(&self) -> Result<Vec<DocumentId>, StoreError> {
         documents::ids(&self.conn())

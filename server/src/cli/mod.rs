@@ -1,4 +1,7 @@
-//! Command line and environment, parsed into a [`ServerConfig`]. Used by the binaries only.
+//! Command line and environment, parsed into a [`ServerConfig`] (`serve`) or run against the
+//! directory (`admin`, see [`admin`]). Used by the binaries only.
+
+mod admin;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,6 +25,8 @@ pub struct Cli {
 enum Command {
     /// Serve sync over websockets.
     Serve(ServeArgs),
+    /// Manage the directory: organisations, people, accounts, teams, supervision, tokens.
+    Admin(admin::AdminArgs),
 }
 
 #[derive(Debug, Args)]
@@ -32,10 +37,19 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "ENLACE_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Run without access control: anyone who reaches the server reads and writes everything.
-    /// Required until authentication exists.
+    /// Run WITHOUT authentication or access control: anyone who reaches the server reads and
+    /// writes everything. For trusted networks and tests only.
     #[arg(long, env = "ENLACE_INSECURE_OPEN")]
     insecure_open: bool,
+    /// Seconds a websocket ticket (`POST /v1/tickets`) stays valid.
+    #[arg(long, env = "ENLACE_TICKET_TTL_SECS", default_value_t = 300)]
+    ticket_ttl_secs: u64,
+    /// Most open sockets per user; more get 429.
+    #[arg(long, env = "ENLACE_MAX_CONNECTIONS_PER_USER", default_value_t = 16)]
+    max_connections_per_user: usize,
+    /// Failed authentications per address per minute before it gets 429.
+    #[arg(long, env = "ENLACE_AUTH_FAILURES_PER_MINUTE", default_value_t = 30)]
+    auth_failures_per_minute: u32,
     /// Largest websocket message in bytes.
     #[arg(long, env = "ENLACE_MAX_MESSAGE_BYTES", default_value_t = 16 * 1024 * 1024)]
     max_message_bytes: usize,
@@ -61,9 +75,12 @@ impl ServeArgs {
         let access = if self.insecure_open {
             AccessMode::InsecureOpen
         } else {
-            AccessMode::Unconfigured
+            AccessMode::Authenticated
         };
         let mut config = ServerConfig::new(&self.data, access);
+        config.auth.ticket_ttl = Duration::from_secs(self.ticket_ttl_secs.max(1));
+        config.auth.max_connections_per_user = self.max_connections_per_user.max(1);
+        config.auth.failures_per_minute = self.auth_failures_per_minute.max(1);
         config.websocket.max_message_bytes = self.max_message_bytes;
         config.websocket.max_frame_bytes = self.max_message_bytes;
         config.websocket.outbound_queue = self.outbound_queue;
@@ -87,12 +104,11 @@ pub fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let Command::Serve(args) = cli.command;
+    let args = match cli.command {
+        Command::Serve(args) => args,
+        Command::Admin(args) => return admin::run(&args),
+    };
     let config = args.config();
-    if config.access == AccessMode::Unconfigured {
-        eprintln!("enlace-server: {}", crate::ServerError::NoAccessControl);
-        return ExitCode::from(2);
-    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -110,15 +126,20 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let mut text = error.to_string();
-            let mut source = std::error::Error::source(&error);
-            while let Some(s) = source {
-                text.push_str(": ");
-                text.push_str(&s.to_string());
-                source = s.source();
-            }
-            eprintln!("enlace-server: {text}");
+            eprintln!("enlace-server: {}", chain(&error));
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error and its causes on one line.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }

@@ -1,0 +1,188 @@
+//! `enlace-server admin --data DIR <command>`: the directory from the command line. Works while
+//! the server runs (it notices the change within a second). Each command prints one JSON object
+//! on stdout; errors go to stderr with exit code 1 (2 for bad usage).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use serde_json::{Value, json};
+
+use crate::directory::{AccountId, Directory, DirectoryError, OrgId, Role, TokenId, UserId};
+
+/// The `admin` subcommand.
+#[derive(Debug, Args)]
+pub(crate) struct AdminArgs {
+    /// The server's data directory (the directory lives in `directory.sqlite3` there).
+    #[arg(long, env = "ENLACE_DATA", default_value = "enlace-data")]
+    data: PathBuf,
+    #[command(subcommand)]
+    command: AdminCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create an organisation (an agency).
+    CreateOrg {
+        /// Its name.
+        #[arg(long)]
+        name: String,
+        /// Its id (default: a new UUID).
+        #[arg(long)]
+        id: Option<OrgId>,
+    },
+    /// Create a user in an organisation.
+    CreateUser {
+        /// The organisation.
+        #[arg(long)]
+        org: OrgId,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Email (unique in the organisation).
+        #[arg(long)]
+        email: String,
+        /// junior_executive, account_executive, account_supervisor, account_director,
+        /// management or admin.
+        #[arg(long)]
+        role: Role,
+        /// Its id (default: a new UUID).
+        #[arg(long)]
+        id: Option<UserId>,
+    },
+    /// Create a client account in an organisation.
+    CreateAccount {
+        /// The organisation.
+        #[arg(long)]
+        org: OrgId,
+        /// Its name.
+        #[arg(long)]
+        name: String,
+        /// Its id, as documents name it in `account_id` (default: a new UUID).
+        #[arg(long)]
+        id: Option<AccountId>,
+    },
+    /// Put a user on an account's team (or change their role on it).
+    AddMember {
+        /// The account.
+        #[arg(long)]
+        account: AccountId,
+        /// The user.
+        #[arg(long)]
+        user: UserId,
+        /// Their role on the account (default: their own role).
+        #[arg(long)]
+        role: Option<Role>,
+    },
+    /// Take a user off an account's team.
+    RemoveMember {
+        /// The account.
+        #[arg(long)]
+        account: AccountId,
+        /// The user.
+        #[arg(long)]
+        user: UserId,
+    },
+    /// Record that one user supervises another.
+    AddSupervision {
+        /// The supervisor.
+        #[arg(long)]
+        supervisor: UserId,
+        /// The person supervised.
+        #[arg(long)]
+        supervisee: UserId,
+    },
+    /// Remove a supervision edge.
+    RemoveSupervision {
+        /// The supervisor.
+        #[arg(long)]
+        supervisor: UserId,
+        /// The person supervised.
+        #[arg(long)]
+        supervisee: UserId,
+    },
+    /// Issue a bearer token for a user; the secret is printed once and never stored.
+    IssueToken {
+        /// The user.
+        #[arg(long)]
+        user: UserId,
+        /// Lifetime in days.
+        #[arg(long, default_value_t = 90)]
+        ttl_days: u64,
+        /// A note to tell tokens apart ("Ana's phone").
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// Revoke a token: it, its tickets and its open sockets stop working.
+    RevokeToken {
+        /// The token's id (not the secret).
+        #[arg(long)]
+        id: TokenId,
+    },
+}
+
+/// Runs one admin command.
+pub(crate) fn run(args: &AdminArgs) -> ExitCode {
+    let result = std::fs::create_dir_all(&args.data)
+        .map_err(|e| format!("creating {}: {e}", args.data.display()))
+        .and_then(|()| Directory::open_in(&args.data).map_err(|e| super::chain(&e)))
+        .and_then(|directory| execute(&directory, &args.command).map_err(|e| super::chain(&e)));
+    match result {
+        Ok(value) => {
+            println!("{value}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("enlace-server admin: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn execute(d: &Directory, command: &AdminCommand) -> Result<Value, DirectoryError> {
+    Ok(match command {
+        AdminCommand::CreateOrg { name, id } => json!({"id": d.create_org(id.clone(), name)?}),
+        AdminCommand::CreateUser {
+            org,
+            name,
+            email,
+            role,
+            id,
+        } => json!({"id": d.create_user(org, id.clone(), name, email, *role)?}),
+        AdminCommand::CreateAccount { org, name, id } => {
+            json!({"id": d.create_account(org, id.clone(), name)?})
+        }
+        AdminCommand::AddMember {
+            account,
+            user,
+            role,
+        } => {
+            d.set_member(None, account, user, *role)?;
+            json!({"account": account, "user": user})
+        }
+        AdminCommand::RemoveMember { account, user } => {
+            json!({"removed": d.remove_member(None, account, user)?})
+        }
+        AdminCommand::AddSupervision {
+            supervisor,
+            supervisee,
+        } => {
+            d.add_supervision(None, supervisor, supervisee)?;
+            json!({"supervisor": supervisor, "supervisee": supervisee})
+        }
+        AdminCommand::RemoveSupervision {
+            supervisor,
+            supervisee,
+        } => json!({"removed": d.remove_supervision(None, supervisor, supervisee)?}),
+        AdminCommand::IssueToken {
+            user,
+            ttl_days,
+            label,
+        } => {
+            let ttl = Duration::from_secs(ttl_days.saturating_mul(86_400));
+            json!(d.issue_token(None, user, ttl, label)?)
+        }
+        AdminCommand::RevokeToken { id } => json!({"revoked": d.revoke_token(None, id)?}),
+    })
+}
