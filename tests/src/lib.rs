@@ -4,6 +4,7 @@
 //! themselves live in `tests/`, one per file.
 
 pub mod client;
+pub mod fixture;
 pub mod http;
 pub mod node;
 pub mod process;
