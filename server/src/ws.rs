@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 use crate::auth::limits::ConnectionSlot;
 use crate::config::WebSocketLimits;
 use crate::directory::Principal;
-use crate::hub::{Closing, ConnHandle, HubInput, Kill};
+use crate::hub::{CLOSE_TOO_SLOW, Closing, ConnHandle, HubInput, Kill};
 use crate::metrics::{ErrorKind, Metrics};
 
 /// How long a close frame may take to go out before the socket is simply dropped.
@@ -112,6 +112,15 @@ pub(crate) async fn serve(
             reason: reason.into(),
         }));
         let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, async {
+            // What the engine queued before deciding to close (an `error` message explaining a
+            // refused join) goes out first; a consumer closed for being too slow gets nothing more.
+            if code != CLOSE_TOO_SLOW {
+                while let Ok(queued) = queue.try_recv() {
+                    if sink.send(WsMessage::Binary(queued)).await.is_err() {
+                        break;
+                    }
+                }
+            }
             let _ = sink.send(frame).await;
             let _ = sink.close().await;
         })
@@ -153,14 +162,17 @@ async fn pump(
                 let len = frame.len();
                 queued_bytes.fetch_sub(len, Relaxed);
                 tokio::select! {
-                    () = kill.token.cancelled() => {
-                        return kill.reason().or(closing(1001, "server shutting down"));
-                    }
+                    // A write that completes at once goes out even if a close was decided
+                    // meanwhile (the `error` message before a refusal); a stuck one is cut short.
+                    biased;
                     sent = sink.send(WsMessage::Binary(frame)) => {
                         if sent.is_err() {
                             metrics.error(ErrorKind::Transport);
                             return None;
                         }
+                    }
+                    () = kill.token.cancelled() => {
+                        return kill.reason().or(closing(1001, "server shutting down"));
                     }
                 }
                 Metrics::add(&metrics.messages_out, 1);

@@ -25,15 +25,7 @@ pub struct TimedOut(pub Duration, pub &'static str);
 /// The browser-style sync URL `ws://ADDR/v1/sync?ticket=TICKET`, the ticket percent-encoded so
 /// that the server decodes exactly the ticket given (tampered ones included).
 pub(crate) fn ticket_url(addr: std::net::SocketAddr, ticket: &str) -> String {
-    let mut encoded = String::with_capacity(ticket.len());
-    for byte in ticket.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    format!("ws://{addr}/v1/sync?ticket={encoded}")
+    format!("ws://{addr}/v1/sync?{}", raw::ticket_query(ticket))
 }
 
 #[cfg(test)]

@@ -34,6 +34,21 @@ pub async fn try_connect(url: &str, bearer: Option<&str>) -> Result<RawSocket, O
         .map_err(|error| error.http_status())
 }
 
+/// The query `ticket=<ticket>`, percent-encoded so that the server decodes exactly the ticket
+/// given (tampered ones included).
+pub fn ticket_query(ticket: &str) -> String {
+    let mut encoded = String::with_capacity(ticket.len() + 7);
+    encoded.push_str("ticket=");
+    for byte in ticket.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
 /// Opens a raw socket whose kernel receive buffer is small, so that a client that stops
 /// reading backs the server up quickly.
 pub async fn connect_small_window(url: &str, addr: std::net::SocketAddr) -> RawSocket {
