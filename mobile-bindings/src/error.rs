@@ -104,6 +104,7 @@ impl From<enlace_core::client::ClientError> for EnlaceError {
             ClientError::Store(store) => store.into(),
             ref e @ (ClientError::InvalidUrl(_)
             | ClientError::InvalidToken
+            | ClientError::Unauthorized
             | ClientError::Connect(_)
             | ClientError::Spawn(_)
             | ClientError::Stopped

@@ -55,6 +55,14 @@ impl EnlaceStore {
         self.client().as_ref().is_some_and(SyncClient::is_connected)
     }
 
+    /// Whether the server refused the sync token (unknown, expired or revoked): show a sign-in
+    /// screen. Edits stay safe on the phone meanwhile; the client keeps retrying slowly.
+    pub fn is_sync_unauthorized(&self) -> bool {
+        self.client()
+            .as_ref()
+            .is_some_and(SyncClient::is_unauthorized)
+    }
+
     /// Where document `id`'s latest edits are. Without a running client, a document the server
     /// has acknowledged still reads "saved on the server".
     pub fn sync_status(&self, id: String) -> Result<SyncStatus, EnlaceError> {

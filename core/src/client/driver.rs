@@ -117,16 +117,29 @@ impl Driver {
                     }
                 }
             };
+            let mut refused = false;
             match connected {
                 Ok(socket) => {
                     attempt = 0;
+                    self.shared.set_unauthorized(false);
                     if self.session(socket, &mut commands).await == Flow::Stop {
                         return;
                     }
                 }
+                Err(ClientError::Unauthorized) => {
+                    tracing::warn!(url = %self.config.url, "the server refused the token");
+                    self.shared.set_unauthorized(true);
+                    refused = true;
+                }
                 Err(e) => tracing::info!(error = %e, url = %self.config.url, "connecting failed"),
             }
-            attempt = attempt.saturating_add(1);
+            // A refused token will not get better by hammering: wait the longest pause (a
+            // server also blocks addresses that keep failing).
+            attempt = if refused {
+                u32::MAX
+            } else {
+                attempt.saturating_add(1)
+            };
             let wait = backoff::delay(
                 attempt,
                 self.config.backoff_initial,
@@ -517,6 +530,13 @@ async fn connect(config: &ClientConfig) -> Result<Socket, ClientError> {
     let (socket, _response) =
         tokio_tungstenite::connect_async_with_config(request, Some(ws_config), true)
             .await
-            .map_err(|e| ClientError::Connect(e.to_string()))?;
+            .map_err(|e| match e {
+                tokio_tungstenite::tungstenite::Error::Http(response)
+                    if response.status() == 401 =>
+                {
+                    ClientError::Unauthorized
+                }
+                other => ClientError::Connect(other.to_string()),
+            })?;
     Ok(socket)
 }

@@ -15,6 +15,10 @@ pub enum ClientError {
     /// The token cannot go in an HTTP header.
     #[error("invalid token")]
     InvalidToken,
+    /// The server refused the token (401: unknown, expired or revoked). The client keeps
+    /// retrying slowly; the app should ask the person to sign in again.
+    #[error("the server refused the token")]
+    Unauthorized,
     /// The local store failed.
     #[error("local store")]
     Store(#[from] StoreError),

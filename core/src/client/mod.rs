@@ -121,6 +121,13 @@ impl SyncClient {
         self.shared.traffic()
     }
 
+    /// Whether the server refused this client's token on its last connection attempt (unknown,
+    /// expired or revoked): the app should ask the person to sign in again. Edits stay safe on
+    /// the phone meanwhile.
+    pub fn is_unauthorized(&self) -> bool {
+        self.shared.lock().unauthorized
+    }
+
     /// Whether the current connection has finished catching up (every page of changes since
     /// the stored cursor arrived, and the documents that needed it are being synced).
     pub fn is_caught_up(&self) -> bool {

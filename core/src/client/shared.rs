@@ -11,6 +11,8 @@ use crate::ids::{DocumentId, StorageId};
 #[derive(Debug, Default)]
 pub(super) struct State {
     pub connected: bool,
+    /// The server's last answer to a connection attempt was 401.
+    pub unauthorized: bool,
     /// The current connection finished its catch-up (the last page arrived).
     pub caught_up: bool,
     pub server_storage: Option<StorageId>,
@@ -88,6 +90,12 @@ impl Shared {
             s.connected = connected;
             s.caught_up = false;
         });
+    }
+
+    pub fn set_unauthorized(&self, unauthorized: bool) {
+        if self.lock().unauthorized != unauthorized {
+            self.bump(|s| s.unauthorized = unauthorized);
+        }
     }
 
     pub fn set_caught_up(&self) {
