@@ -15,7 +15,6 @@ use enlace_tests::http::{HttpResponse, request};
 use enlace_tests::raw::{self, RawSocket};
 use enlace_tests::server::TestServer;
 use enlace_tests::{PATIENCE, TimedOut};
-use serde_json::json;
 
 async fn started(adjust: impl FnOnce(&mut enlace_server::ServerConfig)) -> (TestServer, Agency) {
     let dir = tempfile::tempdir().expect("dir").keep();
