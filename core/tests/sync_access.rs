@@ -162,7 +162,6 @@ impl AccessPolicy for NoMoves {
         &self,
         _conn: ConnectionId,
         _doc: &DocumentId,
-        _before: &automerge::Automerge,
         after: &automerge::Automerge,
     ) -> Result<(), String> {
         use automerge::ReadDoc;

@@ -226,7 +226,6 @@ impl AccessPolicy for ServerPolicy {
         &self,
         conn: ConnectionId,
         doc: &DocumentId,
-        _before: &Automerge,
         after: &Automerge,
     ) -> Result<(), String> {
         let mut state = self.shared.lock();

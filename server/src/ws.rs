@@ -157,7 +157,9 @@ async fn pump(
             }
             frame = queue.recv() => {
                 let Some(frame) = frame else {
-                    return closing(1011, "internal error");
+                    // The hub dropped its end: either it decided to close this socket (the
+                    // reason is set) or it is gone.
+                    return kill.reason().or(closing(1011, "internal error"));
                 };
                 let len = frame.len();
                 queued_bytes.fetch_sub(len, Relaxed);

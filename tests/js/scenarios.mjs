@@ -2,9 +2,11 @@
 //   node scenarios.mjs <ws-url> <scenario> [args...]
 // Prints one JSON object per line on stdout; the last is {"ok": true, ...} on success. Exits 0 on
 // success, 1 on failure. Every wait has a deadline; nothing sleeps for a fixed time.
-import { Repo, generateAutomergeUrl } from "@automerge/automerge-repo"
+import { ImmutableString, Repo, generateAutomergeUrl } from "@automerge/automerge-repo"
 import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket"
 import * as readline from "node:readline"
+// The websocket package the stock adapter itself uses under Node (its dependency, via isomorphic-ws).
+import WebSocket from "ws"
 
 const [url, scenario, ...args] = process.argv.slice(2)
 const PATIENCE_MS = 20_000
@@ -181,12 +183,194 @@ async function withRust(docId) {
   out({ ok: true, doc: canonical(doc) })
 }
 
+// --- Authenticated servers (`url` carries a `?ticket=`; see tests/tests/interop_js_tickets.rs) ---
+
+// Lines the driver writes on stdin, one at a time, each awaited with a deadline.
+let stdinLines
+function nextLine(what) {
+  if (!stdinLines) {
+    const queue = []
+    const waiting = []
+    readline.createInterface({ input: process.stdin }).on("line", line => {
+      const next = waiting.shift()
+      if (next) next(line)
+      else queue.push(line)
+    })
+    stdinLines = () => (queue.length ? Promise.resolve(queue.shift()) : new Promise(r => waiting.push(r)))
+  }
+  return withDeadline(stdinLines(), what)
+}
+
+// An enlace document: the server classifies it by its root `kind` and `account_id`. The
+// document model keeps them as scalar strings (ImmutableString here); a plain JS string, which
+// automerge makes collaborative text, is accepted too (`asText`).
+function enlaceDoc(kind, account, fields, asText = false) {
+  if (asText) return { kind, account_id: account, ...fields }
+  return { kind: new ImmutableString(kind), account_id: new ImmutableString(account), ...fields }
+}
+
+// Resolves once the server announces heads equal to ours: it has stored our changes (enlace
+// only announces durable heads). Subscribe right after the change, before any message arrives.
+function untilAcknowledged(handle, what) {
+  const ours = () => JSON.stringify(sortedHeads(handle))
+  return withDeadline(
+    new Promise(resolve => {
+      const check = ({ heads }) => {
+        if (JSON.stringify([...heads].sort()) === ours()) {
+          handle.off("remote-heads", check)
+          resolve()
+        }
+      }
+      handle.on("remote-heads", check)
+    }),
+    { toString: () => `${what} (heads: ${handle.heads()})` },
+  )
+}
+
+// Resolves with the first `doc-unavailable` the server sends about `documentId`.
+function untilUnavailableMessage(repo, documentId, what) {
+  return withDeadline(
+    new Promise(resolve => {
+      const check = message => {
+        if (message.type === "doc-unavailable" && message.documentId === documentId) {
+          repo.networkSubsystem.off("message", check)
+          resolve(message)
+        }
+      }
+      repo.networkSubsystem.on("message", check)
+    }),
+    what,
+  )
+}
+
+// Creates a storecheck of account `account`, waits for the server to store it, then on each
+// "edit" line from the driver makes an edit (acknowledged by the server), and finally waits for
+// the driver's teammate's reply to arrive.
+async function ticketCreateEdit(account) {
+  const repo = client("js-ticket")
+  // Plain strings, as a stock app writes them.
+  const handle = repo.create(enlaceDoc("storecheck", account, { title: "from js", by: "jr" }, true))
+  const acknowledged = untilAcknowledged(handle, "the server to store the new document")
+  out({ created: handle.documentId })
+  await acknowledged
+  out({ acknowledged: handle.documentId, heads: sortedHeads(handle) })
+  const line = await nextLine("the driver to ask for an edit")
+  if (line !== "edit") throw new Error(`unexpected driver line ${line}`)
+  handle.change(d => {
+    d.note = "edited by js"
+  })
+  const edited = untilAcknowledged(handle, "the server to store the edit")
+  await edited
+  out({ wrote: true, heads: sortedHeads(handle) })
+  await until(handle, "the teammate's reply", d => String(d?.reply) === "from mate")
+  out({ ok: true, doc: canonical(handle.doc()) })
+}
+
+// Finds `visible` (a storecheck the driver's teammate wrote) and expects every one of `hidden`
+// to be unavailable, exactly like a document that does not exist.
+async function ticketVisibility(visible, ...hidden) {
+  const repo = client("js-ticket")
+  const handle = await withDeadline(repo.find(`automerge:${visible}`), "the visible document")
+  await until(handle, "the visible content", d => String(d?.kind) === "storecheck" && String(d?.from) === "mate")
+  out({ found: visible, doc: canonical(handle.doc()) })
+  const missing = generateAutomergeUrl().slice("automerge:".length)
+  const answers = {}
+  for (const id of [...hidden, missing]) {
+    let found
+    try {
+      found = await withDeadline(repo.find(`automerge:${id}`), `an answer about ${id}`)
+    } catch (e) {
+      if (!/unavailable/i.test(String(e?.message))) throw e
+      answers[id] = "unavailable"
+      out({ unavailable: id })
+      continue
+    }
+    throw new Error(`found ${id}, which may not be seen: ${JSON.stringify(found.doc())}`)
+  }
+  out({ ok: true, found: visible, unavailable: answers, missing })
+}
+
+// Creates a storecheck of `refusedAccount` (not its user's) and one of `ownAccount`; waits for
+// the server to refuse the first (doc-unavailable in answer to its changes) and store the second.
+async function ticketRefused(refusedAccount, ownAccount) {
+  const repo = client("js-ticket")
+  const refused = repo.create(enlaceDoc("storecheck", refusedAccount, { title: "not mine" }))
+  const refusal = untilUnavailableMessage(repo, refused.documentId, "the server to refuse the document")
+  let refusedAcknowledged = false
+  refused.on("remote-heads", ({ heads }) => {
+    if (heads.length > 0) refusedAcknowledged = true
+  })
+  const accepted = repo.create(enlaceDoc("storecheck", ownAccount, { title: "mine" }))
+  const acknowledged = untilAcknowledged(accepted, "the server to store the document of our account")
+  out({ refused: refused.documentId, accepted: accepted.documentId })
+  await refusal
+  out({ refusal: refused.documentId })
+  await acknowledged
+  if (refusedAcknowledged) throw new Error("the server acknowledged heads of the refused document")
+  out({ ok: true, refused: refused.documentId, accepted: accepted.documentId })
+}
+
+// A stock client whose ticket is no good: its socket never opens (the stock adapter throws the
+// upgrade's HTTP error from its error listener) and it never finds `docId`, which its user could
+// read with a good ticket. Gives up after `ms` milliseconds.
+async function ticketRefusedConnection(docId, ms) {
+  const errors = []
+  process.on("uncaughtException", e => errors.push(String(e?.message ?? e)))
+  const repo = client("js-bad-ticket")
+  let peers = 0
+  repo.networkSubsystem.on("peer", () => peers++)
+  let outcome
+  try {
+    const handle = await withDeadline(repo.find(`automerge:${docId}`), "an answer", Number(ms))
+    outcome = { found: true, doc: canonical(handle.doc()) }
+  } catch (e) {
+    outcome = { found: false, error: String(e?.message) }
+  }
+  out({ outcome, peers, errors })
+  if (outcome.found) throw new Error("a client with a bad ticket found a document")
+  if (peers > 0) throw new Error("a client with a bad ticket met the server")
+  if (!errors.some(e => /401/.test(e))) throw new Error(`no 401 seen: ${JSON.stringify(errors)}`)
+  out({ ok: true, errors: [...new Set(errors)] })
+}
+
+// The HTTP status each URL's websocket upgrade gets, with the `ws` package the stock adapter
+// uses under Node (101 when the socket opens).
+async function upgradeStatus(...urls) {
+  const statuses = []
+  for (const target of urls) {
+    const status = await withDeadline(
+      new Promise(resolve => {
+        const socket = new WebSocket(target)
+        socket.on("open", () => {
+          socket.close()
+          resolve(101)
+        })
+        socket.on("unexpected-response", (_req, res) => {
+          resolve(res.statusCode)
+          res.resume()
+          socket.terminate()
+        })
+        socket.on("error", e => resolve(`error: ${e?.message}`))
+      }),
+      `the upgrade of ${target}`,
+    )
+    out({ url: target, status })
+    statuses.push(status)
+  }
+  out({ ok: true, statuses })
+}
+
 const scenarios = {
   "create-find": createFind,
   concurrent,
   ephemeral,
   unavailable,
   "with-rust": () => withRust(args[0]),
+  "ticket-create-edit": () => ticketCreateEdit(args[0]),
+  "ticket-visibility": () => ticketVisibility(...args),
+  "ticket-refused": () => ticketRefused(args[0], args[1]),
+  "ticket-refused-connection": () => ticketRefusedConnection(args[0], args[1]),
+  "upgrade-status": () => upgradeStatus(url, ...args),
 }
 
 try {

@@ -33,6 +33,19 @@ pub struct View {
     pub unavailable: HashSet<DocumentId>,
     /// Set once the socket is closed: the close code, if the server sent one.
     pub closed: Option<Option<u16>>,
+    /// Every ephemeral message received, in arrival order.
+    pub ephemeral: Vec<ReceivedEphemeral>,
+}
+
+/// An ephemeral (presence) message another peer sent about a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedEphemeral {
+    /// The document it is about.
+    pub doc: DocumentId,
+    /// The peer that sent it (kept when the server relays it).
+    pub sender: PeerId,
+    /// The application's payload.
+    pub data: Vec<u8>,
 }
 
 /// One document as a client sees it.
@@ -53,6 +66,13 @@ impl View {
                     .as_ref()
                     .is_some_and(|s| sorted(s) == sorted(&d.local))
         })
+    }
+
+    /// Whether an ephemeral message about `doc` carrying exactly `data` has arrived.
+    pub fn heard(&self, doc: &DocumentId, data: &[u8]) -> bool {
+        self.ephemeral
+            .iter()
+            .any(|e| e.doc == *doc && e.data == data)
     }
 
     /// Our heads of `doc` (empty if we hold nothing).
@@ -183,6 +203,7 @@ impl Client {
                 epoch: Instant::now(),
                 unavailable: HashSet::new(),
                 closed: None,
+                ephemeral: Vec::new(),
             }
             .run(socket, rx),
         );
@@ -307,6 +328,7 @@ struct Actor {
     epoch: Instant,
     unavailable: HashSet<DocumentId>,
     closed: Option<Option<u16>>,
+    ephemeral: Vec<ReceivedEphemeral>,
 }
 
 pub(crate) type Socket =
@@ -463,9 +485,11 @@ impl Actor {
                     Effect::DocumentUnavailable { doc } => {
                         self.unavailable.insert(doc);
                     }
+                    Effect::EphemeralReceived { doc, sender, data } => {
+                        self.ephemeral.push(ReceivedEphemeral { doc, sender, data });
+                    }
                     // This small test client runs per-document sync only.
                     Effect::DocumentChanged { .. }
-                    | Effect::EphemeralReceived { .. }
                     | Effect::ChangesRequested { .. }
                     | Effect::ChangesReceived { .. }
                     | Effect::ChangesRefused { .. } => {}
@@ -478,6 +502,7 @@ impl Actor {
         let mut view = View {
             unavailable: self.unavailable.clone(),
             closed: self.closed,
+            ephemeral: self.ephemeral.clone(),
             ..View::default()
         };
         let ids: HashSet<DocumentId> = self

@@ -80,7 +80,13 @@ pub fn seed(data_dir: &Path) -> Agency {
     let mut people: Vec<UserId> = Vec::new();
     let mut person = |org: &OrgId, name: &str, role: Role, account: &AccountId| -> UserId {
         let user = d
-            .create_user(org, Some(id(name)), name, &format!("{name}@example.com"), role)
+            .create_user(
+                org,
+                Some(id(name)),
+                name,
+                &format!("{name}@example.com"),
+                role,
+            )
             .expect("user");
         d.set_member(None, account, &user, None).expect("member");
         people.push(user.clone());

@@ -5,6 +5,7 @@
 
 pub mod client;
 pub mod fixture;
+pub mod forge;
 pub mod http;
 pub mod node;
 pub mod process;

@@ -123,7 +123,8 @@ async fn unclassifiable_documents_and_foreign_accounts_are_refused() {
     let jr = Client::connect_with_bearer(&server.url(), "phone-jr", agency.token("jr"))
         .await
         .expect("connect");
-    let cases: [(&str, fn(&mut automerge::transaction::Transaction<'_>)); 4] = [
+    type Edit = fn(&mut automerge::transaction::Transaction<'_>);
+    let cases: [(&str, Edit); 4] = [
         ("no kind", |tx| {
             tx.put(ROOT, "account_id", "acme").expect("put");
         }),
@@ -228,4 +229,55 @@ async fn documents_of_an_open_server_are_registered_from_their_content() {
     })
     .await
     .expect("the classified one syncs, the other is unavailable");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_fields_of_stock_clients_classify_and_cannot_be_edited_into_another_account() {
+    use automerge::ObjType;
+    let dir = tempfile::tempdir().expect("dir");
+    let agency = fixture::seed(dir.path());
+    let server = TestServer::start_authenticated(dir.path(), |_| {}).await;
+    let jr = Client::connect_with_bearer(&server.url(), "phone-jr", agency.token("jr"))
+        .await
+        .expect("connect");
+    // A stock JavaScript client's `{kind: "storecheck", account_id: "acme"}`: both are text.
+    let doc = jr
+        .create(|tx| {
+            let kind = tx.put_object(ROOT, "kind", ObjType::Text).expect("text");
+            tx.splice_text(&kind, 0, 0, "storecheck").expect("splice");
+            let account = tx
+                .put_object(ROOT, "account_id", ObjType::Text)
+                .expect("text");
+            tx.splice_text(&account, 0, 0, "acme").expect("splice");
+        })
+        .await;
+    jr.wait_for("stored", PATIENCE, |v| v.in_sync(&doc))
+        .await
+        .expect("a text-classified document is accepted");
+    let (code, body) = status(&server, agency.token("mate"), doc).await;
+    assert_eq!((code, body["account"].as_str()), (200, Some("acme")));
+    let acknowledged = jr.view().docs[&doc].server.clone();
+
+    // Editing inside the text, not writing the root key, must not move it either.
+    jr.change(doc, |tx| {
+        use automerge::ReadDoc;
+        let (_, account) = tx.get(ROOT, "account_id").expect("get").expect("field");
+        tx.splice_text(&account, 0, 4, "beta").expect("splice");
+    })
+    .await;
+    let probe = jr
+        .create(|tx| {
+            tx.put(ROOT, "kind", "storecheck").expect("put");
+            tx.put(ROOT, "account_id", "acme").expect("put");
+        })
+        .await;
+    jr.wait_for("barrier", PATIENCE, |v| v.in_sync(&probe))
+        .await
+        .expect("barrier");
+    assert_eq!(
+        jr.view().docs[&doc].server,
+        acknowledged,
+        "the edit was refused"
+    );
+    assert_eq!(status(&server, agency.token("outsider"), doc).await.0, 404);
 }

@@ -197,19 +197,30 @@ pub struct Classification {
 /// Longest `account_id` [`classify`] accepts; ids are UUIDs or short codes.
 pub const MAX_ACCOUNT_ID_LEN: usize = 128;
 
-/// Reads the root `kind` and `account_id` of any automerge document (an enlace document, or a
-/// plain object a stock JavaScript client made with the same two fields). `None` when either is
-/// missing, not a string, of an unknown kind, empty or too long: such a document cannot be
-/// placed in an account, so a server refuses it. Costs two map lookups, whatever the size of the
-/// document.
+/// Reads the root `kind` and `account_id` of any automerge document: an enlace document (where
+/// both are scalar strings) or one a stock JavaScript client made with the same two fields (where
+/// a plain JS string is collaborative text). `None` when either is missing, of another type, of
+/// an unknown kind, empty or too long: such a document cannot be placed in an account, so a
+/// server refuses it. Costs two map lookups, whatever the size of the document.
 pub fn classify<R: ReadDoc>(doc: &R) -> Option<Classification> {
-    let kind = DocumentKind::parse(&read_kind_str(doc).ok()?)?;
-    let account_id = match doc.get(ROOT, "account_id").ok()? {
-        Some((Value::Scalar(s), _)) => match s.as_ref() {
-            ScalarValue::Str(s) if !s.is_empty() && s.len() <= MAX_ACCOUNT_ID_LEN => s.to_string(),
-            _ => return None,
-        },
-        _ => return None,
-    };
+    let kind = DocumentKind::parse(&root_str(doc, "kind")?)?;
+    let account_id = root_str(doc, "account_id")?;
+    if account_id.is_empty() || account_id.len() > MAX_ACCOUNT_ID_LEN {
+        return None;
+    }
     Some(Classification { kind, account_id })
+}
+
+/// A root field as a string, whether a scalar string or a (short) text object.
+fn root_str<R: ReadDoc>(doc: &R, key: &str) -> Option<String> {
+    match doc.get(ROOT, key).ok()?? {
+        (Value::Scalar(s), _) => match s.as_ref() {
+            ScalarValue::Str(s) => Some(s.to_string()),
+            _ => None,
+        },
+        (Value::Object(automerge::ObjType::Text), id) => {
+            (doc.length(&id) <= MAX_ACCOUNT_ID_LEN).then(|| doc.text(&id).ok())?
+        }
+        (Value::Object(_), _) => None,
+    }
 }

@@ -36,23 +36,21 @@ pub trait AccessPolicy: Send {
     /// What this connection may do with this document.
     fn decide(&self, conn: ConnectionId, doc: &DocumentId) -> Access;
 
-    /// Whether [`check_changes`](Self::check_changes) must see changes before they apply. When
-    /// true, the engine applies a writer's changes to a copy of the document first, which costs
-    /// a copy per incoming change.
+    /// Whether [`check_changes`](Self::check_changes) must see a writer's changes.
     fn checks_changes(&self) -> bool {
         false
     }
 
-    /// Vets changes from a read-write connection: `before` is the document as it is, `after`
-    /// with the changes applied (on a copy). A refusal leaves the document untouched, makes
-    /// the connection read-only for this document, and, for a document that did not exist yet,
-    /// answers `doc-unavailable`. A server uses this to classify new documents and to refuse a
-    /// change that would move a document to another account.
+    /// Vets changes from a read-write connection: `after` is the document with them applied.
+    /// A refusal undoes them (the document is rebuilt as it was, so nothing of them stays in
+    /// memory or reaches storage), makes the connection read-only for this document, and, for a
+    /// document that did not exist yet, answers `doc-unavailable`. A server uses this to classify
+    /// new documents and to refuse a change that would move a document to another account.
+    /// Called for every message that changes the document, so it must be cheap.
     fn check_changes(
         &self,
         _conn: ConnectionId,
         _doc: &DocumentId,
-        _before: &Automerge,
         _after: &Automerge,
     ) -> Result<(), String> {
         Ok(())

@@ -659,42 +659,48 @@ impl Engine {
         let vetted = access == Access::ReadWrite
             && !message.changes.is_empty()
             && self.policy.checks_changes();
-        let applied = if vetted {
-            // Apply to a copy first: a refused change must leave no trace in memory.
-            let mut candidate = content.as_ref().clone();
-            let mut state = peer.state.clone();
-            match candidate.receive_sync_message(&mut state, message) {
-                Err(e) => Err(e),
-                Ok(()) => match self
-                    .policy
-                    .check_changes(conn, &doc_id, content, &candidate)
-                {
-                    Ok(()) => {
-                        **content = candidate;
-                        peer.state = state;
-                        Ok(())
+        let state_before = vetted.then(|| peer.state.clone());
+        // Applied in place and vetted afterwards: copying a large document for every incoming
+        // keystroke would cost far more than rebuilding it on the rare refusal.
+        let applied = content.receive_sync_message(&mut peer.state, message);
+        if vetted && content.get_heads() != before {
+            let refusal = match &applied {
+                Ok(()) => self.policy.check_changes(conn, &doc_id, content).err(),
+                // A message that failed halfway may have applied some changes unvetted.
+                Err(e) => Some(format!("sync message does not apply: {e}")),
+            };
+            if let Some(why) = refusal {
+                // Undo: the document as it was, so a refused change leaves no trace in memory.
+                match content.fork_at(&before) {
+                    Ok(old) => **content = old,
+                    Err(e) => {
+                        tracing::error!(doc = %doc_id, error = %e, "cannot undo refused changes");
+                        doc.content = Content::Unloaded;
                     }
-                    Err(why) => {
-                        tracing::warn!(%conn, doc = %doc_id, %why, "refusing changes");
-                        // Stop taking this peer's changes to the document; it still reads.
+                }
+                if let Some(state) = state_before {
+                    peer.state = state;
+                }
+                if applied.is_ok() {
+                    tracing::warn!(%conn, doc = %doc_id, %why, "refusing changes");
+                    // Stop taking this peer's changes to the document; it still reads.
+                    if let Some(peer) = doc.peers.get_mut(&conn) {
                         peer.set_access(Access::ReadOnly);
-                        let missing = content.get_heads().is_empty();
-                        if missing {
-                            doc.peers.remove(&conn);
-                            self.send_unavailable(conn, doc_id);
-                        }
-                        self.effects.push(Effect::ChangesRefused {
-                            conn,
-                            doc: doc_id,
-                            reason: why,
-                        });
-                        return;
                     }
-                },
+                    let missing = doc.ready().is_none_or(|d| d.get_heads().is_empty());
+                    if missing {
+                        doc.peers.remove(&conn);
+                        self.send_unavailable(conn, doc_id);
+                    }
+                    self.effects.push(Effect::ChangesRefused {
+                        conn,
+                        doc: doc_id,
+                        reason: why,
+                    });
+                    return;
+                }
             }
-        } else {
-            content.receive_sync_message(&mut peer.state, message)
-        };
+        }
         if let Err(e) = applied {
             doc.peers.remove(&conn);
             self.close(
