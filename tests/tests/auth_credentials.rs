@@ -39,6 +39,13 @@ async fn ticket(addr: SocketAddr, token: &str) -> (String, i64) {
     )
 }
 
+/// Revokes `user`'s token through the admin API.
+async fn revoke(server: &TestServer, agency: &Agency, user: &str) {
+    let path = format!("/v1/admin/tokens/{}", agency.token_id(user));
+    let answer = call(server.addr, "DELETE", &path, Some(agency.token("admin"))).await;
+    assert_eq!(answer.status, 204, "{answer:?}");
+}
+
 /// Joins as `peer` and returns the server's first answer.
 async fn join(socket: &mut RawSocket, peer: &str) -> Option<Message> {
     raw::send_binary(socket, raw::join_frame(peer)).await;
@@ -93,14 +100,7 @@ async fn missing_garbage_expired_and_revoked_tokens_get_401_before_the_upgrade()
     // Revoked through the admin API: refused at once.
     let jr = agency.token("jr");
     assert!(raw::try_connect(&url, Some(jr)).await.is_ok());
-    let revoked = call(
-        server.addr,
-        "DELETE",
-        &format!("/v1/admin/tokens/{}", agency.token_id("jr")),
-        Some(agency.token("admin")),
-    )
-    .await;
-    assert_eq!(revoked.status, 204, "{revoked:?}");
+    revoke(&server, &agency, "jr").await;
     assert_eq!(
         raw::try_connect(&url, Some(jr)).await.err(),
         Some(Some(401)),
@@ -192,14 +192,7 @@ async fn expired_tickets_and_tickets_of_revoked_tokens_are_refused() {
         join(&mut open, "browser-ae").await,
         Some(Message::Peer { .. })
     ));
-    let revoked = call(
-        server.addr,
-        "DELETE",
-        &format!("/v1/admin/tokens/{}", agency.token_id("ae")),
-        Some(agency.token("admin")),
-    )
-    .await;
-    assert_eq!(revoked.status, 204);
+    revoke(&server, &agency, "ae").await;
     assert_eq!(
         raw::try_connect(&server.ticket_url(&fresh), None)
             .await
@@ -264,14 +257,7 @@ async fn revoking_a_token_closes_its_open_sockets_only() {
         join(&mut mate, "phone-mate").await,
         Some(Message::Peer { .. })
     ));
-    let revoked = call(
-        server.addr,
-        "DELETE",
-        &format!("/v1/admin/tokens/{}", agency.token_id("jr")),
-        Some(agency.token("admin")),
-    )
-    .await;
-    assert_eq!(revoked.status, 204);
+    revoke(&server, &agency, "jr").await;
     let code = tokio::time::timeout(PATIENCE, raw::close_code(&mut jr))
         .await
         .expect("closed");

@@ -37,6 +37,21 @@ fn stored(server_dir: &std::path::Path, doc: DocumentId) -> bool {
         .is_some()
 }
 
+/// Creates a fresh document of `acme` and waits for its acknowledgement: the server handles a
+/// connection's messages in order, so by then it has handled everything sent before.
+async fn barrier(client: &Client) {
+    let probe = client
+        .create(|tx| {
+            tx.put(ROOT, "kind", "client_visit").expect("put");
+            tx.put(ROOT, "account_id", "acme").expect("put");
+        })
+        .await;
+    client
+        .wait_for("a later document stored", PATIENCE, |v| v.in_sync(&probe))
+        .await
+        .expect("barrier");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_sync_registers_and_the_registry_cannot_be_rewritten() {
     let dir = tempfile::tempdir().expect("dir");
@@ -69,15 +84,7 @@ async fn first_sync_registers_and_the_registry_cannot_be_rewritten() {
         tx.put(ROOT, "account_id", "beta").expect("put");
     })
     .await;
-    let probe = jr
-        .create(|tx| {
-            tx.put(ROOT, "kind", "client_visit").expect("put");
-            tx.put(ROOT, "account_id", "acme").expect("put");
-        })
-        .await;
-    jr.wait_for("a later document stored", PATIENCE, |v| v.in_sync(&probe))
-        .await
-        .expect("barrier");
+    barrier(&jr).await;
     assert_eq!(
         jr.view().docs[&doc].server,
         heads_before,
@@ -101,15 +108,7 @@ async fn first_sync_registers_and_the_registry_cannot_be_rewritten() {
         tx.put(ROOT, "kind", "action_item").expect("put");
     })
     .await;
-    let probe2 = mate
-        .create(|tx| {
-            tx.put(ROOT, "kind", "client_visit").expect("put");
-            tx.put(ROOT, "account_id", "acme").expect("put");
-        })
-        .await;
-    mate.wait_for("barrier", PATIENCE, |v| v.in_sync(&probe2))
-        .await
-        .expect("barrier");
+    barrier(&mate).await;
     let (_, body) = status(&server, agency.token("mate"), doc).await;
     assert_eq!(body["kind"], "storecheck");
     assert_eq!(mate.view().docs[&doc].server, heads_before);
@@ -145,15 +144,7 @@ async fn unclassifiable_documents_and_foreign_accounts_are_refused() {
         refused.push((what, jr.create(edit).await));
     }
     // Barrier: a good document sent after them is acknowledged, so the server has handled them.
-    let probe = jr
-        .create(|tx| {
-            tx.put(ROOT, "kind", "storecheck").expect("put");
-            tx.put(ROOT, "account_id", "acme").expect("put");
-        })
-        .await;
-    jr.wait_for("the good document stored", PATIENCE, |v| v.in_sync(&probe))
-        .await
-        .expect("barrier");
+    barrier(&jr).await;
     let view = jr.view();
     for (what, doc) in refused {
         let acknowledged = view.docs.get(&doc).and_then(|d| d.server.clone());
@@ -265,15 +256,7 @@ async fn text_fields_of_stock_clients_classify_and_cannot_be_edited_into_another
         tx.splice_text(&account, 0, 4, "beta").expect("splice");
     })
     .await;
-    let probe = jr
-        .create(|tx| {
-            tx.put(ROOT, "kind", "storecheck").expect("put");
-            tx.put(ROOT, "account_id", "acme").expect("put");
-        })
-        .await;
-    jr.wait_for("barrier", PATIENCE, |v| v.in_sync(&probe))
-        .await
-        .expect("barrier");
+    barrier(&jr).await;
     assert_eq!(
         jr.view().docs[&doc].server,
         acknowledged,
