@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The binding tests: builds libenlace_mobile once (debug, with the `test-hooks` feature), generates
+# The binding tests: builds libenlace_mobile once (debug, with the `test-hooks` feature, as part of
+# the workspace build `scripts/test` has just made, so nothing is compiled twice), generates
 # the bindings into target/bindings, runs the Python tests (pytest) and then the Kotlin test
 # program on the JVM through JNA. Installs what is missing (pytest, the pinned Kotlin compiler,
 # JNA) and fails loudly rather than skipping. Swift is generated but only compiled where a Swift
@@ -15,15 +16,15 @@ for tool in cargo python3 java npm; do
     command -v "$tool" >/dev/null || fail "$tool is required"
 done
 
-step "build the library and generate bindings"
-scripts/bindings --features test-hooks
+step "build the library and the server, and generate bindings"
+scripts/bindings --workspace --features enlace-mobile/test-hooks
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 bindings="$target_dir/bindings"
 libdir="$target_dir/debug"
 
-step "build the server the sync tests run against"
-cargo build --locked -p enlace-server --bin enlace-server
+# The server the sync tests run against, built by the same workspace build.
 export ENLACE_SERVER_BIN="$target_dir/debug/enlace-server"
+[ -x "$ENLACE_SERVER_BIN" ] || fail "no server binary at $ENLACE_SERVER_BIN"
 
 step "python tests"
 if ! python3 -c 'import pytest' 2>/dev/null; then
