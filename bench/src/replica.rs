@@ -178,6 +178,10 @@ pub async fn sync_until(
                     flush(conn, replica).await?;
                 }
                 Message::DocUnavailable { .. } => {
+                    // Not there yet (its creator's sync is still on the way). enlace would send
+                    // it on arrival, but the reference server never does, so ask again after a
+                    // pause, as an app polling for a new document would; the step's deadline
+                    // bounds it.
                     tokio::time::sleep(Duration::from_millis(100)).await;
                     replica.restart();
                     flush(conn, replica).await?;

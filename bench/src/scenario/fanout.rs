@@ -249,18 +249,7 @@ impl Client {
         mut phase: watch::Receiver<Phase>,
         ready: mpsc::Sender<Result<(), BenchError>>,
     ) -> Result<Report, BenchError> {
-        let setup = self.setup(role).await;
-        let (conn, replica) = match setup {
-            Ok(ok) => {
-                let _ = ready.send(Ok(())).await;
-                ok
-            }
-            Err(e) => {
-                let text = e.to_string();
-                let _ = ready.send(Err(e)).await;
-                return Err(BenchError::Protocol(format!("setup failed: {text}")));
-            }
-        };
+        let (conn, replica) = super::report_setup(&ready, self.setup(role).await).await?;
         let Some((start, end)) = load_window(&mut phase).await else {
             conn.close().await;
             return Ok(Report::default());

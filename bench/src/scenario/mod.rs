@@ -86,3 +86,22 @@ pub async fn await_ready(
     }
     Ok(())
 }
+
+/// Tells the coordinator how a client's setup went (it waits for every client before the load
+/// window opens) and hands the client its connection, or the error to end with.
+pub async fn report_setup<T>(
+    ready: &mpsc::Sender<Result<(), BenchError>>,
+    setup: Result<T, BenchError>,
+) -> Result<T, BenchError> {
+    match setup {
+        Ok(ok) => {
+            let _ = ready.send(Ok(())).await;
+            Ok(ok)
+        }
+        Err(e) => {
+            let text = e.to_string();
+            let _ = ready.send(Err(e)).await;
+            Err(BenchError::Protocol(format!("setup failed: {text}")))
+        }
+    }
+}

@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 
 use super::{peer_id, run_tag};
 use crate::cli::{ClientOpts, PeerIds, secs};
-use crate::conn::Target;
+use crate::conn::{Conn, Target};
 use crate::error::BenchError;
 use crate::replica::{Replica, sync_until};
 use crate::stats::round3;
@@ -159,6 +159,25 @@ pub async fn run(
 /// Connects a new device, syncs its documents until the server acknowledged them all, and
 /// closes the socket.
 async fn setup(target: &Target, mut device: Device) -> Result<Device, BenchError> {
+    let conn = connect_and_sync(
+        target,
+        &mut device,
+        Replica::acknowledged,
+        "creating the documents",
+    )
+    .await?;
+    conn.close().await;
+    Ok(device)
+}
+
+/// Connects `device` under its peer id and storage id and syncs its documents until `done`
+/// holds for each; returns the open connection.
+async fn connect_and_sync(
+    target: &Target,
+    device: &mut Device,
+    done: impl Fn(&Replica) -> bool,
+    what: &str,
+) -> Result<Conn, BenchError> {
     let mut conn = target
         .connect(
             device.index,
@@ -166,16 +185,8 @@ async fn setup(target: &Target, mut device: Device) -> Result<Device, BenchError
             Some(device.storage.clone()),
         )
         .await?;
-    sync_until(
-        &mut conn,
-        &mut device.replicas,
-        Replica::acknowledged,
-        "creating the documents",
-        target.patience,
-    )
-    .await?;
-    conn.close().await;
-    Ok(device)
+    sync_until(&mut conn, &mut device.replicas, done, what, target.patience).await?;
+    Ok(conn)
 }
 
 /// Reconnects a device as it was and re-syncs every document until the server's heads equal
@@ -189,22 +200,13 @@ async fn resync(target: Arc<Target>, mut device: Device) -> Result<Resync, Bench
             replica.resume();
         }
         let attempt = async {
-            let mut conn = target
-                .connect(
-                    device.index,
-                    device.me.clone(),
-                    Some(device.storage.clone()),
-                )
-                .await?;
-            sync_until(
-                &mut conn,
-                &mut device.replicas,
+            connect_and_sync(
+                &target,
+                &mut device,
                 Replica::in_sync,
                 "re-syncing after the reconnect",
-                target.patience,
             )
-            .await?;
-            Ok::<_, BenchError>(conn)
+            .await
         };
         match attempt.await {
             Ok(conn) => {

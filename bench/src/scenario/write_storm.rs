@@ -110,17 +110,7 @@ async fn client(
         .await?;
         Ok::<_, BenchError>((conn, replica))
     };
-    let (mut conn, mut replica) = match setup.await {
-        Ok(ok) => {
-            let _ = ready.send(Ok(())).await;
-            ok
-        }
-        Err(e) => {
-            let text = e.to_string();
-            let _ = ready.send(Err(e)).await;
-            return Err(BenchError::Protocol(format!("setup failed: {text}")));
-        }
-    };
+    let (mut conn, mut replica) = super::report_setup(&ready, setup.await).await?;
     let mut report = Report::default();
     let Some((start, end)) = load_window(&mut phase).await else {
         conn.close().await;

@@ -48,6 +48,15 @@ async fn write<T: Send + 'static>(
     Ok(out)
 }
 
+/// 204 if a delete removed something, else the same 404 as for anything missing.
+fn removed(removed: bool) -> Result<StatusCode, ApiError> {
+    if removed {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound)
+    }
+}
+
 /// `GET /v1/admin/users`.
 pub(crate) async fn users(caller: Caller) -> Result<Json<Value>, ApiError> {
     caller.require_admin()?;
@@ -142,15 +151,12 @@ pub(crate) async fn remove_member(
 ) -> Result<StatusCode, ApiError> {
     let account: AccountId = parse(&account)?;
     let user: UserId = parse(&user)?;
-    let removed = write(&caller, move |d, org| {
-        d.remove_member(Some(org), &account, &user)
-    })
-    .await?;
-    if removed {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::NotFound)
-    }
+    removed(
+        write(&caller, move |d, org| {
+            d.remove_member(Some(org), &account, &user)
+        })
+        .await?,
+    )
 }
 
 /// `PUT /v1/admin/supervision/{supervisor}/{supervisee}`.
@@ -174,15 +180,12 @@ pub(crate) async fn remove_supervision(
 ) -> Result<StatusCode, ApiError> {
     let supervisor: UserId = parse(&supervisor)?;
     let supervisee: UserId = parse(&supervisee)?;
-    let removed = write(&caller, move |d, org| {
-        d.remove_supervision(Some(org), &supervisor, &supervisee)
-    })
-    .await?;
-    if removed {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::NotFound)
-    }
+    removed(
+        write(&caller, move |d, org| {
+            d.remove_supervision(Some(org), &supervisor, &supervisee)
+        })
+        .await?,
+    )
 }
 
 #[derive(Debug, Deserialize)]
