@@ -327,6 +327,7 @@ impl Actor {
                 doc,
                 ticket,
                 changes,
+                base,
                 heads,
             } => {
                 let registration = self.registrations.get(&doc).cloned();
@@ -334,6 +335,7 @@ impl Actor {
                     doc,
                     ticket,
                     changes,
+                    base,
                     heads,
                     registration,
                 }) {

@@ -12,9 +12,11 @@ use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
 use std::time::Instant;
 
+use automerge::AutoCommit;
 use automerge::ChangeHash;
 use enlace_core::ids::{DocumentId, StorageId};
-use enlace_core::store::{BatchWrite, Registration, Store, StoreError, listing_if_known};
+use enlace_core::model::{Listing, ModelError};
+use enlace_core::store::{BatchWrite, Registration, Store, StoreError};
 use enlace_core::sync::{ConnectionId, Event, LoadedDocument, PersistTicket, StorageFailure};
 use tokio::sync::mpsc;
 
@@ -28,6 +30,8 @@ pub(crate) enum WriteOp {
         doc: DocumentId,
         ticket: PersistTicket,
         changes: Vec<u8>,
+        /// What the engine last saw durable; see `BatchWrite::Changes`.
+        base: Vec<ChangeHash>,
         heads: Vec<ChangeHash>,
         /// The document's registration, written in the same transaction, when this is (or
         /// may be) its first persist.
@@ -134,6 +138,14 @@ impl StorageIo {
     }
 }
 
+/// The server keeps no listing rows: listings answer a device's own queries ("my storechecks
+/// this week"), while the server answers access questions from the registry. Computing one
+/// would hydrate the whole document on every write, and a document with no listing row can
+/// take the store's append path (see `Store::write_batch`).
+fn no_listing(_: &AutoCommit) -> Result<Option<Listing>, ModelError> {
+    Ok(None)
+}
+
 fn writer_loop(
     store: &Store,
     ops: &std_mpsc::Receiver<WriteOp>,
@@ -158,6 +170,7 @@ fn writer_loop(
                 WriteOp::Persist {
                     doc,
                     changes,
+                    base,
                     heads,
                     registration,
                     ..
@@ -173,6 +186,7 @@ fn writer_loop(
                         doc: *doc,
                         bytes: changes,
                         heads: Some(heads),
+                        base: Some(base),
                     });
                     owner.push(i);
                 }
@@ -191,7 +205,7 @@ fn writer_loop(
             }
         }
         let started = Instant::now();
-        let result = store.write_batch(&writes, listing_if_known);
+        let result = store.write_batch(&writes, no_listing);
         metrics.storage_commit.observe(started.elapsed());
         let mut outcomes: Vec<Result<(), StorageFailure>> = vec![Ok(()); batch.len()];
         match result {
@@ -345,6 +359,7 @@ mod tests {
                     doc: doc_id,
                     ticket: PersistTicket(i as u64),
                     changes: doc.save_after(&[]),
+                    base: Vec::new(),
                     heads: doc.get_heads(),
                     registration: None,
                 })

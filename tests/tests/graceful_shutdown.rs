@@ -147,6 +147,7 @@ async fn starts_on_a_store_with_many_documents_without_loading_them() {
                 doc: *doc,
                 bytes,
                 heads: None,
+                base: None,
             })
             .collect();
         let outcomes = store

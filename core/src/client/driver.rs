@@ -5,6 +5,8 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant as StdInstant;
 
+use automerge::ChangeHash;
+
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -19,7 +21,7 @@ use super::shared::Shared;
 use super::{ClientConfig, ClientError, SyncMode, backoff};
 use crate::ids::DocumentId;
 use crate::model::listing_of;
-use crate::store::Store;
+use crate::store::{PendingCatchUp, Store};
 use crate::sync::{
     AllowAll, Announce, ConnectionId, Direction, Effect, Engine, EngineConfig, Event, Role,
     StorageFailure, Timestamp, catchup,
@@ -264,7 +266,9 @@ impl Driver {
                     .engine
                     .handle(self.now(), Event::MessageReceived { conn, message });
                 if handshake_done && self.config.mode == SyncMode::CatchUp {
-                    // Catch up once per connection, right after the handshake.
+                    // Catch up once per connection, right after the handshake, and finish
+                    // what an earlier catch-up left unsynced.
+                    effects.extend(self.resume_pending());
                     effects.extend(self.request_changes());
                 }
                 effects
@@ -297,6 +301,29 @@ impl Driver {
         }
     }
 
+    /// Syncs the documents earlier catch-ups said differ and this device still lacks changes of
+    /// (see `Store::advance_catch_up`).
+    fn resume_pending(&mut self) -> Vec<Effect> {
+        let pending = match self.store.pending_catch_up() {
+            Ok(pending) => pending,
+            Err(e) => {
+                tracing::error!(error = %e, "reading the documents left to catch up failed");
+                return Vec::new();
+            }
+        };
+        if !pending.is_empty() {
+            tracing::debug!(count = pending.len(), "resuming an unfinished catch-up");
+        }
+        let mut effects = Vec::new();
+        for entry in pending {
+            effects.extend(
+                self.engine
+                    .handle(self.now(), Event::Subscribe { doc: entry.doc }),
+            );
+        }
+        effects
+    }
+
     /// Handles a catch-up page or a live notice: syncs the documents whose heads differ from
     /// ours, asks for the next page, and after the last one also syncs what changed here.
     fn on_changes(
@@ -307,6 +334,18 @@ impl Driver {
     ) -> Vec<Effect> {
         let store = self.store.clone();
         let mut wanted = catchup::needing_sync(changes, |doc| store.heads(doc).ok().flatten());
+        let pending: Vec<PendingCatchUp> = changes
+            .iter()
+            .filter(|change| wanted.contains(&change.document_id))
+            .map(|change| PendingCatchUp {
+                doc: change.document_id,
+                heads: change
+                    .heads
+                    .iter()
+                    .filter_map(|h| h.parse::<ChangeHash>().ok())
+                    .collect(),
+            })
+            .collect();
         tracing::debug!(
             page = changes.len(),
             ?cursor,
@@ -331,9 +370,13 @@ impl Driver {
                 }
                 self.shared.set_caught_up();
             }
-            if let Err(e) = self.store.set_catch_up_cursor(cursor) {
-                tracing::error!(error = %e, "storing the catch-up cursor failed");
-            }
+        }
+        if (cursor.is_some() || !pending.is_empty())
+            && let Err(e) = self.store.advance_catch_up(cursor, &pending)
+        {
+            tracing::error!(error = %e, "storing the catch-up cursor failed");
+        }
+        if cursor.is_some() {
             self.shared.notify();
         }
         tracing::debug!(to_sync = wanted.len(), "syncing after catch-up");

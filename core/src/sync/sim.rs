@@ -631,7 +631,12 @@ impl Sim {
                         ticket,
                         changes,
                         heads,
+                        ..
                     } => {
+                        // `base` is a claim storage must check, not trust: a persist still in
+                        // flight when its document was unloaded and loaded again makes it
+                        // stale. This storage merges whatever arrives, as the real store's
+                        // fallback does.
                         let result = if storage.fail_writes {
                             Err(StorageFailure("simulated full disk".into()))
                         } else {

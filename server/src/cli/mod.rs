@@ -2,6 +2,7 @@
 //! directory (`admin`, see [`admin`]). Used by the binaries only.
 
 mod admin;
+mod logging;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -9,7 +10,6 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
 
 use crate::{AccessMode, ServerConfig};
 
@@ -93,14 +93,12 @@ impl ServeArgs {
     }
 }
 
-/// Parses flags and environment, sets up logging (`RUST_LOG`, default `info`) and runs the
+/// Parses flags and environment, sets up logging (`RUST_LOG`, default `info`; see [`logging`]) and runs the
 /// server until SIGTERM or SIGINT.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
+        .with_env_filter(logging::filter(std::env::var("RUST_LOG").ok().as_deref()))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
