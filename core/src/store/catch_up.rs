@@ -147,7 +147,10 @@ mod tests {
             .expect("advance");
         assert_eq!(store.catch_up_cursor().expect("cursor"), 7);
         // Not synced yet (the connection dropped): still pending, across calls.
-        assert_eq!(store.pending_catch_up().expect("pending"), [entry.clone()]);
+        assert_eq!(
+            store.pending_catch_up().expect("pending"),
+            std::slice::from_ref(&entry)
+        );
         assert_eq!(store.pending_catch_up().expect("pending"), [entry]);
 
         // The changes arrive, and the device edits on top: the record goes.
