@@ -95,6 +95,7 @@ type Reader = Box<dyn FnOnce(Option<&Automerge>) + Send>;
 
 enum Command {
     Create(Edit, oneshot::Sender<DocumentId>),
+    Adopt(DocumentId, Box<Automerge>, oneshot::Sender<()>),
     Change(DocumentId, Edit, oneshot::Sender<Vec<ChangeHash>>),
     Subscribe(DocumentId),
     Broadcast(DocumentId, Vec<u8>),
@@ -221,6 +222,15 @@ impl Client {
     ) -> DocumentId {
         let (tx, rx) = oneshot::channel();
         let _ = self.commands.send(Command::Create(Box::new(edit), tx));
+        rx.await.expect("client task ended")
+    }
+
+    /// Holds `doc` as our copy of document `id` and syncs it, as if it had been stored here all
+    /// along: how a test carries a client's documents over to a new connection (this client
+    /// itself never reconnects).
+    pub async fn adopt(&self, id: DocumentId, doc: Automerge) {
+        let (tx, rx) = oneshot::channel();
+        let _ = self.commands.send(Command::Adopt(id, Box::new(doc), tx));
         rx.await.expect("client task ended")
     }
 
@@ -408,6 +418,12 @@ impl Actor {
                 // Publish before replying, so a caller's next look at the view includes it.
                 self.publish();
                 let _ = reply.send(id);
+            }
+            Command::Adopt(id, doc, reply) => {
+                self.docs.insert(id, *doc);
+                self.handle(Event::Subscribe { doc: id }, outbox);
+                self.publish();
+                let _ = reply.send(());
             }
             Command::Change(id, edit, reply) => {
                 let Some(doc) = self.docs.get_mut(&id) else {
