@@ -11,6 +11,8 @@
 
 #[cfg(feature = "client")]
 pub mod client;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ids;
 pub mod model;
 pub mod store;

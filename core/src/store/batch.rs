@@ -172,7 +172,10 @@ impl Store {
             });
         }
         if expected.is_none() {
-            // automerge's `load_incremental` would apply the valid prefix of a damaged input.
+            // Bytes nobody has parsed yet: refuse bombs before automerge sees them, and since
+            // automerge's `load_incremental` would apply the valid prefix of a damaged input,
+            // parse strictly first.
+            documents::check_untrusted(id, bytes)?;
             match documents::load_strict(bytes) {
                 Ok(_) | Err(automerge::AutomergeError::MissingDeps) => {}
                 Err(source) => return Err(StoreError::malformed(id, source)),

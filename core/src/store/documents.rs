@@ -161,6 +161,15 @@ pub(crate) fn new_doc() -> AutoCommit {
     AutoCommit::new_with_encoding(TEXT_ENCODING)
 }
 
+/// Refuses bytes from another replica that automerge must not parse: more than
+/// [`MAX_MERGE_BYTES`](super::MAX_MERGE_BYTES) once inflated, or chunks it panics on. Reads
+/// headers and measures deflate streams without inflating them.
+pub(crate) fn check_untrusted(id: DocumentId, bytes: &[u8]) -> Result<(), StoreError> {
+    crate::wire::check_automerge_bytes(bytes, super::MAX_MERGE_BYTES as u64)
+        .map(|_| ())
+        .map_err(|source| StoreError::UnsafeChanges { id, source })
+}
+
 /// Loads bytes, failing on anything automerge would otherwise skip with a warning.
 pub(crate) fn load_strict(bytes: &[u8]) -> Result<AutoCommit, automerge::AutomergeError> {
     AutoCommit::load_with_options(

@@ -49,6 +49,16 @@ pub enum StoreError {
         #[source]
         source: Box<automerge::AutomergeError>,
     },
+    /// Bytes from another replica would crash automerge or inflate past the merge limit (a
+    /// deflate bomb, a bundle chunk); refused before automerge parses them, nothing written.
+    #[error("unsafe changes for document {id}")]
+    UnsafeChanges {
+        /// The document the bytes were meant for.
+        id: DocumentId,
+        /// What the check found.
+        #[source]
+        source: crate::wire::InflateError,
+    },
     /// Changes from another replica depend on changes this store does not have; nothing was
     /// written (the sync protocol will send the missing ones).
     #[error("changes for document {id} depend on {missing} unknown changes")]

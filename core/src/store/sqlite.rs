@@ -249,6 +249,7 @@ impl Store {
         // Parse everything before touching the database: automerge's `load_incremental` would
         // apply the valid prefix of a damaged input and only log the rest. Missing dependencies
         // are fine at this point (they may be in our copy); they are checked after applying.
+        documents::check_untrusted(id, bytes)?;
         match documents::load_strict(bytes) {
             Ok(_) | Err(automerge::AutomergeError::MissingDeps) => {}
             Err(source) => return Err(StoreError::malformed(id, source)),

@@ -628,6 +628,17 @@ impl Engine {
                 return;
             }
         };
+        // automerge trusts a peer's bloom filters and inflates its changes without a bound:
+        // refuse what would crash or exhaust it before it sees the message.
+        if let Err(e) =
+            crate::wire::check_sync_message(&message, crate::store::MAX_MERGE_BYTES as u64)
+        {
+            self.close(
+                conn,
+                CloseReason::ProtocolViolation(format!("unsafe sync message: {e}")),
+            );
+            return;
+        }
         let role = self.config.role;
         let Some(doc) = self.docs.get_mut(&doc_id) else {
             return;

@@ -23,6 +23,11 @@
 //! an explicit, depth-bounded stack rather than recursion, so hostile nesting is an error, not a
 //! stack overflow. Duplicate keys are refused. Decoding never panics.
 //!
+//! # Compressed and hostile automerge data
+//! A frame's `data` is automerge's, which automerge 0.12 parses trustingly: it inflates deflate
+//! data without bound and trusts bloom filter parameters. [`check_automerge_bytes`] and
+//! [`check_sync_message`] refuse such data before automerge sees it, allocating nothing.
+//!
 //! # Encoding
 //! [`encode`] writes what cbor-x writes for the same JS object, key order included, so the
 //! frames of a real capture re-encode byte for byte.
@@ -37,10 +42,14 @@
 
 pub mod codec;
 mod error;
+mod inflate;
 mod limits;
 mod message;
+mod sync_guard;
 
 pub use codec::{decode, encode};
 pub use error::{DecodeError, FieldError};
+pub use inflate::{InflateError, check_automerge_bytes};
 pub use limits::{DecodeLimits, Limit};
 pub use message::{ChangedDocument, Message, PROTOCOL_V1, PeerMetadata, RemoteHeads};
+pub use sync_guard::{MAX_BLOOM_PROBES, UnsafeSyncMessage, check_sync_message};

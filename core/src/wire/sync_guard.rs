@@ -1,0 +1,79 @@
+//! Refusing automerge sync messages that would crash or exhaust automerge when applied.
+//!
+//! Found by fuzzing (`fuzz/regressions/engine_sync/`): automerge 0.12 trusts the bloom filter
+//! parameters a peer sends. A filter with entries but no bits makes `receive_sync_message` (via
+//! `generate_sync_message`) divide by zero and panic; a huge probe count makes it reserve and
+//! loop over billions of probes. And the changes a message carries may be deflate bombs (see
+//! [`check_automerge_bytes`]). [`check_sync_message`] catches all three; the engine calls it on
+//! every decoded sync message before automerge sees it.
+
+use automerge::sync::Message;
+
+use super::inflate::{InflateError, check_automerge_bytes};
+
+/// Most probes a bloom filter may ask for. automerge uses 7 (a 1% false-positive rate); more
+/// than this buys nothing and costs a peer's CPU per hash.
+pub const MAX_BLOOM_PROBES: u64 = 64;
+
+/// Why [`check_sync_message`] refused a sync message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnsafeSyncMessage {
+    /// A `have` entry's bloom filter has entries but no bits (automerge would divide by zero),
+    /// too many probes, or does not parse.
+    #[error("unusable bloom filter: {0}")]
+    BloomFilter(&'static str),
+    /// The changes are too large once inflated, or their compressed data is malformed.
+    #[error(transparent)]
+    Changes(#[from] InflateError),
+}
+
+/// Checks a decoded sync message before `receive_sync_message`: every bloom filter usable,
+/// every change chunk within `max_parsed` bytes once inflated (all chunks together). Returns
+/// the inflated size of the changes.
+pub fn check_sync_message(message: &Message, max_parsed: u64) -> Result<u64, UnsafeSyncMessage> {
+    for have in &message.have {
+        check_bloom(&have.bloom.to_bytes())?;
+    }
+    let mut total = 0u64;
+    for chunk in message.changes.iter() {
+        total += check_automerge_bytes(chunk, max_parsed - total)?;
+    }
+    Ok(total)
+}
+
+/// A bloom filter as automerge encodes it: empty, or entries, bits per entry and probes
+/// (LEB128) followed by the bits.
+fn check_bloom(encoded: &[u8]) -> Result<(), UnsafeSyncMessage> {
+    if encoded.is_empty() {
+        return Ok(());
+    }
+    let mut rest = encoded;
+    let mut next = || {
+        let (value, used) = leb128(rest).ok_or(UnsafeSyncMessage::BloomFilter("bad header"))?;
+        rest = &rest[used..];
+        Ok::<u64, UnsafeSyncMessage>(value)
+    };
+    let entries = next()?;
+    let _bits_per_entry = next()?;
+    let probes = next()?;
+    if entries != 0 && rest.is_empty() {
+        return Err(UnsafeSyncMessage::BloomFilter("entries but no bits"));
+    }
+    if probes > MAX_BLOOM_PROBES {
+        return Err(UnsafeSyncMessage::BloomFilter("too many probes"));
+    }
+    Ok(())
+}
+
+/// An unsigned LEB128 number and how many bytes it took.
+fn leb128(input: &[u8]) -> Option<(u64, usize)> {
+    let mut value = 0u64;
+    for (i, &byte) in input.iter().enumerate().take(10) {
+        let shift = 7 * u32::try_from(i).ok()?;
+        value |= u64::from(byte & 0x7f).checked_shl(shift)?;
+        if byte & 0x80 == 0 {
+            return Some((value, i + 1));
+        }
+    }
+    None
+}

@@ -1,0 +1,5 @@
+//! Fuzz target `document_load`: the body is `enlace_core::fuzzing::document_load`, shared with the stable corpus
+//! replay in core/tests/fuzz_corpus.rs.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| enlace_core::fuzzing::document_load(data));
