@@ -148,6 +148,7 @@ impl From<StoreError> for EnlaceError {
                 EnlaceError::Storage { reason: chain(e) }
             }
             ref e @ (StoreError::MalformedChanges { .. }
+            | StoreError::UnsafeChanges { .. }
             | StoreError::MissingDependencies { .. }
             | StoreError::Automerge(_)) => EnlaceError::Internal { reason: chain(e) },
         }

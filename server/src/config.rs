@@ -27,6 +27,8 @@ pub struct ServerConfig {
     pub access: AccessMode,
     /// Tickets, limits and directory polling (authenticated mode only).
     pub auth: AuthConfig,
+    /// Bounds on TCP connections before they become websockets.
+    pub connections: ConnectionLimits,
     /// Per-socket bounds.
     pub websocket: WebSocketLimits,
     /// Bounds on the documents held in memory.
@@ -44,6 +46,7 @@ impl ServerConfig {
             data_dir: data_dir.into(),
             access,
             auth: AuthConfig::default(),
+            connections: ConnectionLimits::default(),
             websocket: WebSocketLimits::default(),
             documents: DocumentLimits::default(),
             max_commit_batch: 1024,
@@ -54,6 +57,33 @@ impl ServerConfig {
     /// The SQLite file under [`data_dir`](Self::data_dir).
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("enlace.sqlite3")
+    }
+}
+
+/// Bounds on the TCP connections the HTTP server holds, whatever they carry: the cheapest
+/// attacks (opening sockets, sending a request slowly or never) cost nothing but a connection,
+/// so connections themselves are bounded. See `docs/limits.md`.
+#[derive(Debug, Clone)]
+pub struct ConnectionLimits {
+    /// Most TCP connections open at once (websockets, API calls and connections still sending
+    /// their request, together). A connection over the limit is answered `503` and closed at
+    /// once, so existing sockets keep their memory and file descriptors. Default 20 000; the
+    /// process needs a file-descriptor limit (`ulimit -n`) above it.
+    pub max_connections: usize,
+    /// A connection must have sent its whole request (and been answered) within this long of
+    /// being accepted, or it gets `408` and is closed: a slow or silent client cannot hold a
+    /// connection open with a half-sent request (slowloris). After a websocket upgrade the
+    /// socket's own ping and idle bounds apply instead. Default 10 s, ample for a phone on a bad
+    /// network to send a request of a few hundred bytes.
+    pub request_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            max_connections: 20_000,
+            request_timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -80,6 +110,26 @@ pub struct WebSocketLimits {
     pub ping_interval: Duration,
     /// A socket silent (no pong, no message) for this long is dropped. Default 15 s.
     pub idle_timeout: Duration,
+    /// Frames (of any kind) one socket may send per second, sustained; past its budget the
+    /// server stops reading the socket until the budget refills, so a flooding peer gets its
+    /// share of the engine and no more. 0 means unlimited. Default 1 000: a phone sends a few
+    /// frames per second in normal use.
+    pub messages_per_second: u32,
+    /// Frames one socket may send at once before it is slowed down. Default 20 000: a device
+    /// reconnecting after a day offline opens a sync conversation per changed document, about
+    /// two frames each, so a catch-up of 10 000 documents (the server's default of documents in
+    /// memory) goes through without waiting.
+    pub message_burst: u32,
+    /// Bytes one socket may send per second, sustained (0 means unlimited). Default 4 MiB.
+    pub bytes_per_second: usize,
+    /// Bytes one socket may send at once before it is slowed down. Default 64 MiB: four
+    /// messages of the largest size.
+    pub bytes_burst: usize,
+    /// A socket kept at its budget for this long, its budget never recovering a second's worth
+    /// (or half the burst, if less) in between, is closed with code 4029 ("rate limited"): a
+    /// flood ends; a peer that only bursts is slowed, never closed. Default 30 s, that is 30 000
+    /// more frames past the burst, so even a catch-up of some 25 000 documents is not cut.
+    pub rate_limit_close_after: Duration,
 }
 
 impl Default for WebSocketLimits {
@@ -93,6 +143,11 @@ impl Default for WebSocketLimits {
             outbound_bytes: 8 * 1024 * 1024,
             ping_interval: Duration::from_secs(5),
             idle_timeout: Duration::from_secs(15),
+            messages_per_second: 1_000,
+            message_burst: 20_000,
+            bytes_per_second: 4 * 1024 * 1024,
+            bytes_burst: 64 * 1024 * 1024,
+            rate_limit_close_after: Duration::from_secs(30),
         }
     }
 }

@@ -15,6 +15,8 @@
 //! - `ws`: one task per socket: read loop with limits, bounded outbound queue, pings, close codes.
 //! - `hub`: the engine actor thread and the execution of its effects.
 //! - `storage_io`: the group-commit writer and the loader threads over SQLite.
+//! - `preflight`: before opening: the data directory is writable and every database file passes
+//!   `PRAGMA quick_check`, so a damaged or read-only one is refused, named.
 //! - [`metrics`]: counters and histograms, rendered as Prometheus text.
 //! - [`shutdown`]: the SIGTERM/SIGINT future.
 //! - [`cli`]: flags and environment, parsed into a [`ServerConfig`] (used by `main` only).
@@ -37,7 +39,9 @@ pub mod config;
 pub mod directory;
 mod error;
 mod hub;
+mod listener;
 pub mod metrics;
+mod preflight;
 mod routes;
 pub mod shutdown;
 mod storage_io;
@@ -54,9 +58,10 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-pub use config::{AccessMode, DocumentLimits, ServerConfig, WebSocketLimits};
+pub use config::{AccessMode, ConnectionLimits, DocumentLimits, ServerConfig, WebSocketLimits};
 pub use error::ServerError;
 pub use hub::{CLOSE_CREDENTIALS_REVOKED, CLOSE_TOO_SLOW};
+pub use ws::CLOSE_RATE_LIMITED;
 
 use crate::auth::state::AuthState;
 use crate::hub::{Hub, HubInput};
@@ -75,14 +80,35 @@ pub async fn run(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    std::fs::create_dir_all(&config.data_dir)?;
+    preflight::writable(&config.data_dir)?;
+    let database = config.database_path();
+    let directory_file = config.data_dir.join(directory::DIRECTORY_FILE);
+    let with_directory = config.access == AccessMode::Authenticated;
+    {
+        let (database, directory_file) = (database.clone(), directory_file.clone());
+        tokio::task::spawn_blocking(move || {
+            preflight::store(&database)?;
+            if with_directory {
+                preflight::directory(&directory_file)?;
+            }
+            Ok::<(), ServerError>(())
+        })
+        .await
+        .map_err(|_| ServerError::Internal("checking the databases panicked"))??;
+    }
     let authenticated = match config.access {
         AccessMode::Authenticated => {
-            let (data_dir, database) = (config.data_dir.clone(), config.database_path());
+            let (data_dir, database) = (config.data_dir.clone(), database.clone());
             let opened =
                 tokio::task::spawn_blocking(move || auth::state::open(&data_dir, &database))
                     .await
-                    .map_err(|_| ServerError::Internal("opening the directory panicked"))??;
+                    .map_err(|_| ServerError::Internal("opening the directory panicked"))?
+                    // Name the file that failed, for the operator.
+                    .map_err(|e| match e {
+                        ServerError::Directory(_) => e.in_file(&directory_file),
+                        ServerError::Storage(_) => e.in_file(config.database_path()),
+                        other => other,
+                    })?;
             Some(opened)
         }
         AccessMode::InsecureOpen => {
@@ -95,14 +121,15 @@ pub async fn run(
     };
     let metrics = Arc::new(Metrics::default());
     let (storage_events_tx, storage_events) = mpsc::unbounded_channel();
-    let path = config.database_path();
+    let path = database.clone();
     let max_batch = config.max_commit_batch;
     let io_metrics = metrics.clone();
     let (storage, storage_id) = tokio::task::spawn_blocking(move || {
         StorageIo::start(&path, max_batch, storage_events_tx, io_metrics)
     })
     .await
-    .map_err(|_| ServerError::Internal("opening storage panicked"))??;
+    .map_err(|_| ServerError::Internal("opening storage panicked"))?
+    .map_err(|e| ServerError::Storage(e).in_file(&database))?;
     let peer_id: PeerId = format!("enlace-server-{storage_id}")
         .parse()
         .map_err(|_| ServerError::Internal("storage id makes no peer id"))?;
@@ -142,7 +169,7 @@ pub async fn run(
         socket: SocketContext {
             hub: hub_tx.clone(),
             limits: config.websocket.clone(),
-            metrics,
+            metrics: metrics.clone(),
             shutdown: token.clone(),
         },
         tracker: tracker.clone(),
@@ -153,7 +180,7 @@ pub async fn run(
     tracing::info!(%addr, data = %config.data_dir.display(), %storage_id, "enlace-server listening");
     let stop = token.clone();
     let served = axum::serve(
-        listener,
+        listener::guarded(listener, config.connections.clone(), metrics),
         routes::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(async move {

@@ -32,10 +32,16 @@ pub enum ErrorKind {
     Refused,
     /// An upgrade or API call refused for its credentials or limits (401, 429).
     Unauthorized,
+    /// A socket closed for sending more frames than its budget for too long (4029).
+    RateLimited,
+    /// A connection that did not send its request in time (408, slowloris).
+    RequestTimeout,
+    /// A connection refused because the server holds its maximum (503).
+    ConnectionLimit,
 }
 
 impl ErrorKind {
-    const ALL: [ErrorKind; 11] = [
+    const ALL: [ErrorKind; 14] = [
         ErrorKind::Decode,
         ErrorKind::TextFrame,
         ErrorKind::TooLarge,
@@ -47,6 +53,9 @@ impl ErrorKind {
         ErrorKind::Transport,
         ErrorKind::Refused,
         ErrorKind::Unauthorized,
+        ErrorKind::RateLimited,
+        ErrorKind::RequestTimeout,
+        ErrorKind::ConnectionLimit,
     ];
 
     fn label(self) -> &'static str {
@@ -62,6 +71,9 @@ impl ErrorKind {
             ErrorKind::Transport => "transport",
             ErrorKind::Refused => "refused",
             ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::RequestTimeout => "request_timeout",
+            ErrorKind::ConnectionLimit => "connection_limit",
         }
     }
 }
@@ -121,6 +133,10 @@ pub struct Metrics {
     pub connections_opened: AtomicU64,
     /// Websockets open now.
     pub connections_active: AtomicU64,
+    /// TCP connections open now (websockets, API calls, requests still arriving).
+    pub tcp_connections: AtomicU64,
+    /// Times a socket's reads were paused because it spent its frame or byte budget.
+    pub throttled: AtomicU64,
     /// Documents in memory (updated by the engine thread).
     pub documents_loaded: AtomicU64,
     /// Messages received and decoded.
@@ -179,6 +195,18 @@ impl Metrics {
             "gauge",
             "Websocket connections open.",
             &self.connections_active,
+        );
+        scalar(
+            "enlace_tcp_connections",
+            "gauge",
+            "TCP connections open (websockets, API calls, requests still arriving).",
+            &self.tcp_connections,
+        );
+        scalar(
+            "enlace_throttled_total",
+            "counter",
+            "Times a socket's reads were paused for spending its frame or byte budget.",
+            &self.throttled,
         );
         scalar(
             "enlace_documents_loaded",

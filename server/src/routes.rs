@@ -10,7 +10,7 @@ use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use enlace_core::sync::ConnectionId;
@@ -44,7 +44,22 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .layer(axum::middleware::map_response(one_request_per_connection))
         .with_state(state)
+}
+
+/// Answers every plain HTTP request with `Connection: close`: the request deadline of a
+/// connection (`ConnectionLimits::request_timeout`) covers its first request only, so a
+/// kept-alive connection could otherwise idle, or send a second request slowly, without bound.
+/// The API is called rarely (a ticket, an admin page), so a connection per call costs nothing
+/// that matters; a websocket upgrade (`101`) is left alone.
+async fn one_request_per_connection(mut response: Response) -> Response {
+    if response.status() != StatusCode::SWITCHING_PROTOCOLS {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 /// The query of the upgrade: browsers put their ticket here.

@@ -1,5 +1,8 @@
 //! One socket task per websocket: reads frames within the limits and decodes them, writes what
 //! the hub queued, pings, and closes with a code. No automerge here: messages go to the hub.
+//! Reads are paced by the socket's frame and byte budget (see [`rate`]).
+
+mod rate;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
@@ -20,6 +23,11 @@ use crate::config::WebSocketLimits;
 use crate::directory::Principal;
 use crate::hub::{CLOSE_TOO_SLOW, Closing, ConnHandle, HubInput, Kill};
 use crate::metrics::{ErrorKind, Metrics};
+
+/// Close code for a socket that kept sending past its frame or byte budget
+/// ([`WebSocketLimits::rate_limit_close_after`]). In the 4000-4999 range applications own,
+/// echoing HTTP's 429.
+pub const CLOSE_RATE_LIMITED: u16 = 4029;
 
 /// How long a close frame may take to go out before the socket is simply dropped.
 const CLOSE_WRITE_TIMEOUT: Duration = Duration::from_secs(1);
@@ -150,56 +158,69 @@ async fn pump(
     );
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
+    let mut budget = rate::Budget::new(&cx.limits, Instant::now());
     loop {
+        let was_held = budget.held();
+        let read_at = match budget.verdict(Instant::now()) {
+            rate::Verdict::Read => None,
+            rate::Verdict::Wait(at) => Some(at),
+            rate::Verdict::Flood => {
+                metrics.error(ErrorKind::RateLimited);
+                tracing::info!(%conn, "peer kept sending past its budget; closing");
+                return closing(CLOSE_RATE_LIMITED, "rate limited");
+            }
+        };
+        if read_at.is_some() && !was_held {
+            Metrics::add(&metrics.throttled, 1);
+            tracing::debug!(%conn, "peer spent its budget; pacing its reads");
+        }
         tokio::select! {
             () = kill.token.cancelled() => {
                 return kill.reason().or(closing(1001, "server shutting down"));
             }
             frame = queue.recv() => {
-                let Some(frame) = frame else {
-                    // The hub dropped its end: either it decided to close this socket (the
-                    // reason is set) or it is gone.
-                    return kill.reason().or(closing(1011, "internal error"));
-                };
-                let len = frame.len();
-                queued_bytes.fetch_sub(len, Relaxed);
-                tokio::select! {
-                    // A write that completes at once goes out even if a close was decided
-                    // meanwhile (the `error` message before a refusal); a stuck one is cut short.
-                    biased;
-                    sent = sink.send(WsMessage::Binary(frame)) => {
-                        if sent.is_err() {
-                            metrics.error(ErrorKind::Transport);
-                            return None;
-                        }
-                    }
-                    () = kill.token.cancelled() => {
-                        return kill.reason().or(closing(1001, "server shutting down"));
-                    }
+                if let Err(close) = write_queued(frame, kill, queued_bytes, metrics, sink).await {
+                    return close;
                 }
-                Metrics::add(&metrics.messages_out, 1);
-                Metrics::add(&metrics.bytes_out, len as u64);
             }
-            incoming = stream.next() => {
+            // Paced: while the budget is spent, nothing is read (TCP holds the peer back).
+            () = sleep_until(read_at), if read_at.is_some() => {}
+            incoming = stream.next(), if read_at.is_none() => {
                 let message = match incoming {
                     None => return None,
                     Some(Err(error)) => return read_error(conn, metrics, &error),
                     Some(Ok(message)) => message,
                 };
                 last_heard = Instant::now();
+                budget.spend(frame_len(&message));
                 match message {
                     WsMessage::Binary(bytes) => {
                         Metrics::add(&metrics.bytes_in, bytes.len() as u64);
                         match decode(&bytes, &limits) {
                             Ok(message) => {
                                 Metrics::add(&metrics.messages_in, 1);
-                                tokio::select! {
-                                    () = kill.token.cancelled() => {
-                                        return kill.reason().or(closing(1001, "server shutting down"));
-                                    }
-                                    sent = cx.hub.send(HubInput::Received { conn, message }) => {
-                                        if sent.is_err() {
-                                            return closing(1001, "server shutting down");
+                                // While the hub's queue is full, keep writing what it sends
+                                // back: a peer that reads is never cut as too slow because the
+                                // server stopped writing to it (a catch-up burst does this).
+                                let forward = cx.hub.send(HubInput::Received { conn, message });
+                                tokio::pin!(forward);
+                                loop {
+                                    tokio::select! {
+                                        () = kill.token.cancelled() => {
+                                            return kill.reason().or(closing(1001, "server shutting down"));
+                                        }
+                                        sent = &mut forward => {
+                                            if sent.is_err() {
+                                                return closing(1001, "server shutting down");
+                                            }
+                                            break;
+                                        }
+                                        frame = queue.recv() => {
+                                            if let Err(close) =
+                                                write_queued(frame, kill, queued_bytes, metrics, sink).await
+                                            {
+                                                return close;
+                                            }
                                         }
                                     }
                                 }
@@ -248,6 +269,58 @@ async fn pump(
                 }
             }
         }
+    }
+}
+
+/// Writes one frame the hub queued (`None`: the hub dropped its end). `Err` holds what `pump`
+/// returns: the socket is done.
+async fn write_queued(
+    frame: Option<Bytes>,
+    kill: &Kill,
+    queued_bytes: &AtomicUsize,
+    metrics: &Metrics,
+    sink: &mut Sink,
+) -> Result<(), Option<Closing>> {
+    let Some(frame) = frame else {
+        // The hub dropped its end: either it decided to close this socket (the reason is set)
+        // or it is gone.
+        return Err(kill.reason().or(closing(1011, "internal error")));
+    };
+    let len = frame.len();
+    queued_bytes.fetch_sub(len, Relaxed);
+    tokio::select! {
+        // A write that completes at once goes out even if a close was decided meanwhile (the
+        // `error` message before a refusal); a stuck one is cut short.
+        biased;
+        sent = sink.send(WsMessage::Binary(frame)) => {
+            if sent.is_err() {
+                metrics.error(ErrorKind::Transport);
+                return Err(None);
+            }
+        }
+        () = kill.token.cancelled() => {
+            return Err(kill.reason().or(closing(1001, "server shutting down")));
+        }
+    }
+    Metrics::add(&metrics.messages_out, 1);
+    Metrics::add(&metrics.bytes_out, len as u64);
+    Ok(())
+}
+
+/// Sleeps until `at`, forever if `None` (a `select!` branch disabled then anyway).
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// What a frame costs against the byte budget: its payload.
+fn frame_len(message: &WsMessage) -> usize {
+    match message {
+        WsMessage::Binary(bytes) | WsMessage::Ping(bytes) | WsMessage::Pong(bytes) => bytes.len(),
+        WsMessage::Text(text) => text.len(),
+        WsMessage::Close(_) => 0,
     }
 }
 

@@ -124,6 +124,14 @@ impl Store {
                     registry::insert(&sp, &doc, registration).map(|_| None)
                 }
             };
+            if sp.is_autocommit() {
+                // SQLite rolled the whole transaction back (an I/O error, a full disk): nothing
+                // of the batch is stored. Report that cause, not the savepoint it took along.
+                return Err(match outcome {
+                    Err(error) => error,
+                    Ok(_) => StoreError::corrupt("the transaction ended in the middle of a batch"),
+                });
+            }
             if outcome.is_ok() {
                 sp.commit()?;
             } else {
@@ -148,7 +156,7 @@ impl Store {
     ) -> Result<Merged, StoreError> {
         match append_on(conn, id, bytes, heads.zip(base))? {
             Some(merged) => {
-                self.compact_if_due(conn, id);
+                self.compact_if_due(conn, id)?;
                 Ok(merged)
             }
             None => self.merge_in(conn, id, bytes, heads, index),
@@ -210,7 +218,7 @@ impl Store {
             Some(mut loaded) => {
                 append(conn, id, &mut loaded, &heads_before, listing.as_ref())?;
                 if documents::needs_compaction(&loaded.stats) {
-                    compact_in(conn, id, loaded);
+                    compact_in(conn, id, loaded)?;
                 }
                 MergeOutcome::Updated
             }
@@ -228,8 +236,8 @@ impl Store {
     /// Compacts `id` when its chunks have outgrown both its snapshot and
     /// [`APPEND_PATH_MIN_CHUNK_BYTES`] (the append path's check; `merge_in` has the document
     /// loaded already and checks itself). Like a failed compaction, a failure to read the
-    /// document for it is logged and leaves the write alone.
-    fn compact_if_due(&self, conn: &Connection, id: DocumentId) {
+    /// document for it is logged and leaves the write alone; see [`compact_in`] for the `Err`.
+    fn compact_if_due(&self, conn: &Connection, id: DocumentId) -> Result<(), StoreError> {
         let due = |stats: &DocumentStats| {
             documents::needs_compaction(stats) && stats.chunk_bytes > APPEND_PATH_MIN_CHUNK_BYTES
         };
@@ -241,12 +249,16 @@ impl Store {
         });
         match loaded {
             Ok(Some(loaded)) => compact_in(conn, id, loaded),
-            Ok(None) => {}
-            Err(error) => tracing::warn!(
-                document = %id,
-                error = &error as &dyn std::error::Error,
-                "could not read the document to compact it; the chunks are kept"
-            ),
+            Ok(None) => Ok(()),
+            Err(error) if conn.is_autocommit() => Err(error),
+            Err(error) => {
+                tracing::warn!(
+                    document = %id,
+                    error = &error as &dyn std::error::Error,
+                    "could not read the document to compact it; the chunks are kept"
+                );
+                Ok(())
+            }
         }
     }
 
@@ -322,8 +334,14 @@ fn same_heads(a: &[ChangeHash], b: &[ChangeHash]) -> bool {
 }
 
 /// Compacts inside a savepoint of the caller's transaction; a failure rolls back only the
-/// compaction and is logged (the write it follows stands).
-fn compact_in(conn: &Connection, id: DocumentId, mut loaded: documents::Loaded) {
+/// compaction and is logged (the write it follows stands). `Err` only when SQLite ended the
+/// caller's whole transaction (an I/O error, a full disk): then the write is gone too, and
+/// the caller must hear why.
+fn compact_in(
+    conn: &Connection,
+    id: DocumentId,
+    mut loaded: documents::Loaded,
+) -> Result<(), StoreError> {
     let result = (|| -> Result<documents::Compaction, StoreError> {
         conn.execute_batch("SAVEPOINT compaction")?;
         match documents::compact(
@@ -337,18 +355,24 @@ fn compact_in(conn: &Connection, id: DocumentId, mut loaded: documents::Loaded) 
                 conn.execute_batch("RELEASE compaction")?;
                 Ok(done)
             }
+            Err(error) if conn.is_autocommit() => Err(error),
             Err(error) => {
                 conn.execute_batch("ROLLBACK TO compaction; RELEASE compaction")?;
                 Err(error)
             }
         }
     })();
-    if let Err(error) = result {
-        tracing::warn!(
-            document = %id,
-            error = &error as &dyn std::error::Error,
-            "compaction failed; the chunks are kept"
-        );
+    match result {
+        Err(error) if conn.is_autocommit() => Err(error),
+        Err(error) => {
+            tracing::warn!(
+                document = %id,
+                error = &error as &dyn std::error::Error,
+                "compaction failed; the chunks are kept"
+            );
+            Ok(())
+        }
+        Ok(_) => Ok(()),
     }
 }
 

@@ -68,6 +68,27 @@ struct ServeArgs {
     /// Seconds after which an untouched document is evicted from memory.
     #[arg(long, env = "ENLACE_IDLE_UNLOAD_SECS", default_value_t = 30)]
     idle_unload_secs: u64,
+    /// Most TCP connections open at once; more get 503 (docs/limits.md).
+    #[arg(long, env = "ENLACE_MAX_CONNECTIONS", default_value_t = 20_000)]
+    max_connections: usize,
+    /// Seconds a connection has to send its request before it gets 408 and is closed.
+    #[arg(long, env = "ENLACE_REQUEST_TIMEOUT_SECS", default_value_t = 10)]
+    request_timeout_secs: u64,
+    /// Frames per second one websocket may send, sustained (0: unlimited).
+    #[arg(long, env = "ENLACE_MESSAGES_PER_SECOND", default_value_t = 1_000)]
+    messages_per_second: u32,
+    /// Frames one websocket may send at once before it is paced.
+    #[arg(long, env = "ENLACE_MESSAGE_BURST", default_value_t = 20_000)]
+    message_burst: u32,
+    /// Bytes per second one websocket may send, sustained (0: unlimited).
+    #[arg(long, env = "ENLACE_BYTES_PER_SECOND", default_value_t = 4 * 1024 * 1024)]
+    bytes_per_second: usize,
+    /// Bytes one websocket may send at once before it is paced.
+    #[arg(long, env = "ENLACE_BYTES_BURST", default_value_t = 64 * 1024 * 1024)]
+    bytes_burst: usize,
+    /// Seconds a websocket may stay at its limit before it is closed with 4029.
+    #[arg(long, env = "ENLACE_RATE_LIMIT_CLOSE_SECS", default_value_t = 30)]
+    rate_limit_close_secs: u64,
 }
 
 impl ServeArgs {
@@ -89,6 +110,14 @@ impl ServeArgs {
         config.websocket.idle_timeout = config.websocket.ping_interval * 3;
         config.documents.max_loaded = self.max_loaded_documents;
         config.documents.idle_unload_after = Duration::from_secs(self.idle_unload_secs);
+        config.connections.max_connections = self.max_connections.max(1);
+        config.connections.request_timeout = Duration::from_secs(self.request_timeout_secs.max(1));
+        config.websocket.messages_per_second = self.messages_per_second;
+        config.websocket.message_burst = self.message_burst.max(1);
+        config.websocket.bytes_per_second = self.bytes_per_second;
+        config.websocket.bytes_burst = self.bytes_burst.max(self.max_message_bytes);
+        config.websocket.rate_limit_close_after =
+            Duration::from_secs(self.rate_limit_close_secs.max(1));
         config
     }
 }
