@@ -14,6 +14,7 @@ pub mod limits;
 pub mod node;
 pub mod process;
 pub mod raw;
+pub mod rng;
 pub mod server;
 
 use std::time::Duration;

@@ -21,6 +21,7 @@ use enlace_core::ids::DocumentId;
 use enlace_core::store::Store;
 use enlace_tests::client::Client;
 use enlace_tests::process::ServerProcess;
+use enlace_tests::rng::Prng;
 use enlace_tests::{PATIENCE, fixture, integrity};
 
 const CLIENTS: usize = 20;
@@ -65,24 +66,6 @@ fn chains(shared: &Chains) -> std::sync::MutexGuard<'_, BTreeMap<DocumentId, Cha
     shared.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// splitmix64: the kill moments, reproducible from the printed seed.
-#[derive(Debug)]
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
 fn env_number(name: &str, default: u64) -> u64 {
     match std::env::var(name) {
         Ok(value) => value
@@ -106,7 +89,7 @@ async fn every_acknowledged_change_survives_repeated_kill_9() {
     let iterations = env_number("ENLACE_KILL_ITERATIONS", 3);
     let seed = seed();
     println!("crash_kill9: {iterations} iterations, {CLIENTS} writers, ENLACE_KILL_SEED={seed}");
-    let mut rng = Rng(seed);
+    let mut rng = Prng::from_state(seed);
     let dir = tempfile::tempdir().expect("data dir");
     let agency = fixture::seed(dir.path());
     let token = agency.token(WRITER).to_owned();
