@@ -495,22 +495,31 @@ mod tests {
         assert_eq!(store.heads(good).expect("heads"), Some(doc.get_heads()));
     }
 
-    /// One engine-style write: the changes `doc` made since `base`, named with both heads.
-    fn engine_write(store: &Store, id: DocumentId, doc: &mut AutoCommit, base: &[ChangeHash]) {
-        let bytes = doc.save_after(base);
+    /// One engine-style write of the changes `doc` made since `claimed` (the base it names),
+    /// indexed with `index`; the outcome of that one write.
+    fn engine_write_with(
+        store: &Store,
+        id: DocumentId,
+        doc: &mut AutoCommit,
+        claimed: &[ChangeHash],
+        index: impl Fn(&AutoCommit) -> Result<Option<Listing>, ModelError>,
+    ) -> BatchOutcome {
+        let bytes = doc.save_after(claimed);
         let heads = doc.get_heads();
-        let outcomes = store
-            .write_batch(
-                &[BatchWrite::Changes {
-                    doc: id,
-                    bytes: &bytes,
-                    heads: Some(&heads),
-                    base: Some(base),
-                }],
-                |_| Ok(None),
-            )
-            .expect("commit");
-        assert!(outcomes[0].is_ok(), "{:?}", outcomes[0]);
+        let write = BatchWrite::Changes {
+            doc: id,
+            bytes: &bytes,
+            heads: Some(&heads),
+            base: Some(claimed),
+        };
+        let mut outcomes = store.write_batch(&[write], index).expect("commit");
+        outcomes.remove(0)
+    }
+
+    /// [`engine_write_with`] without listings, which must succeed.
+    fn engine_write(store: &Store, id: DocumentId, doc: &mut AutoCommit, base: &[ChangeHash]) {
+        let outcome = engine_write_with(store, id, doc, base, |_| Ok(None));
+        assert!(outcome.is_ok(), "{outcome:?}");
     }
 
     #[test]
@@ -569,23 +578,10 @@ mod tests {
         doc.put(ROOT, "visits", 1).expect("put");
         let claimed = doc.get_heads();
         doc.put(ROOT, "visits", 2).expect("put");
-        let bytes = doc.save_after(&claimed);
-        let heads = doc.get_heads();
-        let outcomes = store
-            .write_batch(
-                &[BatchWrite::Changes {
-                    doc: id,
-                    bytes: &bytes,
-                    heads: Some(&heads),
-                    base: Some(&claimed),
-                }],
-                |_| Ok(None),
-            )
-            .expect("commit");
+        let outcome = engine_write_with(&store, id, &mut doc, &claimed, |_| Ok(None));
         assert!(
-            matches!(outcomes[0], Err(StoreError::MissingDependencies { .. })),
-            "{:?}",
-            outcomes[0]
+            matches!(outcome, Err(StoreError::MissingDependencies { .. })),
+            "{outcome:?}"
         );
         assert_eq!(store.heads(id).expect("heads"), Some(stored.clone()));
         let mut loaded = store.load_raw(id).expect("load").expect("stored");
@@ -647,20 +643,8 @@ mod tests {
             if let Some(name) = name {
                 doc.put(ROOT, "client", name).expect("put");
             }
-            let bytes = doc.save_after(&base);
-            let heads = doc.get_heads();
-            let outcomes = store
-                .write_batch(
-                    &[BatchWrite::Changes {
-                        doc: id,
-                        bytes: &bytes,
-                        heads: Some(&heads),
-                        base: Some(&base),
-                    }],
-                    index,
-                )
-                .expect("commit");
-            assert!(outcomes[0].is_ok());
+            let outcome = engine_write_with(&store, id, &mut doc, &base, index);
+            assert!(outcome.is_ok(), "{outcome:?}");
         }
         let listed = store.list(&crate::store::Query::new()).expect("list");
         assert_eq!(listed.len(), 1);
