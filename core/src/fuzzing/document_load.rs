@@ -1,10 +1,10 @@
 //! Target `document_load`: arbitrary bytes as a stored document or as changes to merge.
 
-use automerge::{AutoCommit, AutomergeError, LoadOptions, OnPartialLoad, VerificationMode};
+use automerge::AutomergeError;
 
 use crate::ids::DocumentId;
 use crate::model::{DocumentKind, Listing};
-use crate::store::{MAX_MERGE_BYTES, Store, StoreError, TEXT_ENCODING};
+use crate::store::{MAX_MERGE_BYTES, Store, StoreError, load_strict};
 use crate::wire::{InflateError, check_automerge_bytes};
 
 /// Loads `data` the way the store does (strict: nothing skipped), and merges it into a fresh
@@ -55,17 +55,6 @@ pub fn document_load(data: &[u8]) {
         (None, Err(StoreError::MissingDependencies { .. })) => {}
         (None, other) => panic!("changes with missing dependencies merged: {other:?}"),
     }
-}
-
-/// The store's strict load (`store::documents::load_strict`, private to the store).
-fn load_strict(bytes: &[u8]) -> Result<AutoCommit, AutomergeError> {
-    AutoCommit::load_with_options(
-        bytes,
-        LoadOptions::new()
-            .text_encoding(TEXT_ENCODING)
-            .on_partial_load(OnPartialLoad::Error)
-            .verification_mode(VerificationMode::Check),
-    )
 }
 
 fn listing() -> Listing {

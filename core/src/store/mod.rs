@@ -40,6 +40,7 @@ mod sync_state;
 
 pub use batch::{BatchOutcome, BatchWrite, listing_if_known};
 pub use catch_up::PendingCatchUp;
+pub(crate) use documents::load_strict;
 pub use documents::{Compaction, DocumentStats, TEXT_ENCODING};
 pub use error::StoreError;
 pub use listing::{Deleted, ListedDocument, Order, Query};
