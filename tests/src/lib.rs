@@ -4,6 +4,7 @@
 //! themselves live in `tests/`, one per file.
 
 pub mod client;
+pub mod device;
 pub mod faults;
 pub mod fixture;
 pub mod forge;

@@ -7,38 +7,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use enlace_core::DocumentId;
-use enlace_core::client::{ClientConfig, SyncClient, SyncStatus};
-use enlace_core::model::client_visit::VisitKind;
+use enlace_core::client::{SyncClient, SyncStatus};
 use enlace_core::model::{ClientVisit, Instant};
 use enlace_core::store::Store;
 use enlace_tests::PATIENCE;
+use enlace_tests::device::{quick_config, visit};
 use enlace_tests::process::ServerProcess;
 
 const LONG: Duration = Duration::from_secs(90);
 
 fn binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_enlace-test-server"))
-}
-
-/// A client that retries quickly, as tests need.
-fn config(url: &str) -> ClientConfig {
-    let mut config = ClientConfig::new(url);
-    config.backoff_initial = Duration::from_millis(50);
-    config.backoff_max = Duration::from_millis(400);
-    config.heartbeat_interval = Duration::from_secs(1);
-    config.heartbeat_timeout = Duration::from_secs(4);
-    config
-}
-
-fn visit(title: &str) -> ClientVisit {
-    ClientVisit::new(
-        DocumentId::new_random(),
-        "acc-vina-sur".parse().expect("id"),
-        "user-ana".parse().expect("id"),
-        Instant::new(1_700_000_000_000, "America/Santiago").expect("instant"),
-        VisitKind::ClientMeeting,
-        title,
-    )
 }
 
 fn append_line(store: &Store, doc: DocumentId, line: &str) {
@@ -63,7 +42,7 @@ fn hundreds_of_offline_edits_converge_after_the_server_returns() {
     let server = ServerProcess::spawn(binary(), data.path(), PATIENCE);
     let addr = server.addr;
     let (_a_dir, a) = phone();
-    let client = SyncClient::start(a.clone(), config(&server.url())).expect("client");
+    let client = SyncClient::start(a.clone(), quick_config(&server.url())).expect("client");
     let doc = a.create(&visit("Visita a Viña Sur")).expect("create");
     client.wait_until_saved(doc, LONG).expect("saved");
 
@@ -85,7 +64,7 @@ fn hundreds_of_offline_edits_converge_after_the_server_returns() {
 
     // A second phone sees every edit.
     let (_b_dir, b) = phone();
-    let other = SyncClient::start(b.clone(), config(&server.url())).expect("client");
+    let other = SyncClient::start(b.clone(), quick_config(&server.url())).expect("client");
     other
         .wait_for(LONG, || {
             b.heads(doc).ok().flatten() == a.heads(doc).ok().flatten()
@@ -111,7 +90,7 @@ fn a_server_killed_mid_sync_is_survived() {
     let data = tempfile::tempdir().expect("data");
     let server = ServerProcess::spawn(binary(), data.path(), PATIENCE);
     let addr = server.addr;
-    let client = SyncClient::start(a.clone(), config(&server.url())).expect("client");
+    let client = SyncClient::start(a.clone(), quick_config(&server.url())).expect("client");
     client
         .wait_for(LONG, || {
             client.pending_count().is_ok_and(|n| n < docs.len())
@@ -125,7 +104,7 @@ fn a_server_killed_mid_sync_is_survived() {
 
     // A fresh phone catches up with all of them.
     let (_b_dir, b) = phone();
-    let other = SyncClient::start(b.clone(), config(&server.url())).expect("client");
+    let other = SyncClient::start(b.clone(), quick_config(&server.url())).expect("client");
     other
         .wait_for(LONG, || {
             docs.iter()
@@ -142,7 +121,7 @@ fn saved_on_the_server_means_on_its_disk() {
     let server = ServerProcess::spawn(binary(), data.path(), PATIENCE);
     let addr = server.addr;
     let (_a_dir, a) = phone();
-    let client = SyncClient::start(a.clone(), config(&server.url())).expect("client");
+    let client = SyncClient::start(a.clone(), quick_config(&server.url())).expect("client");
     let doc = a.create(&visit("Almuerzo")).expect("create");
     append_line(&a, doc, "Acordamos adelantar la campaña.\n");
     client.wait_until_saved(doc, LONG).expect("saved");
@@ -152,7 +131,7 @@ fn saved_on_the_server_means_on_its_disk() {
 
     let server = ServerProcess::spawn_on(binary(), data.path(), &addr.to_string(), PATIENCE);
     let (_b_dir, b) = phone();
-    let other = SyncClient::start(b.clone(), config(&server.url())).expect("client");
+    let other = SyncClient::start(b.clone(), quick_config(&server.url())).expect("client");
     other
         .wait_for(LONG, || b.heads(doc).ok().flatten() == expected)
         .expect("the acknowledged change is on the restarted server");
@@ -210,11 +189,11 @@ fn a_fresh_phone_catches_up_a_storecheck_with_lines_and_notes() {
         Ok(())
     })
     .expect("edit");
-    let client = SyncClient::start(a.clone(), config(&server.url())).expect("client");
+    let client = SyncClient::start(a.clone(), quick_config(&server.url())).expect("client");
     client.wait_until_saved(doc, LONG).expect("saved");
 
     let (_b_dir, b) = phone();
-    let other = SyncClient::start(b.clone(), config(&server.url())).expect("client");
+    let other = SyncClient::start(b.clone(), quick_config(&server.url())).expect("client");
     other
         .wait_for(LONG, || {
             b.heads(doc).ok().flatten() == a.heads(doc).ok().flatten()

@@ -9,11 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use enlace_core::DocumentId;
-use enlace_core::client::{ClientConfig, SyncClient, SyncStatus};
-use enlace_core::model::client_visit::VisitKind;
-use enlace_core::model::{ClientVisit, Instant};
+use enlace_core::client::{SyncClient, SyncStatus};
+use enlace_core::model::ClientVisit;
 use enlace_core::store::Store;
+use enlace_tests::device::{quick_config, visit};
 use enlace_tests::limits::{self, Limits, LoggedServer};
 use enlace_tests::process::ServerProcess;
 use enlace_tests::{PATIENCE, fixture, integrity};
@@ -22,27 +21,6 @@ const LONG: Duration = Duration::from_secs(90);
 
 fn binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_enlace-test-server"))
-}
-
-/// A phone client that retries quickly, as tests need.
-fn config(url: &str) -> ClientConfig {
-    let mut config = ClientConfig::new(url);
-    config.backoff_initial = Duration::from_millis(50);
-    config.backoff_max = Duration::from_millis(400);
-    config.heartbeat_interval = Duration::from_secs(1);
-    config.heartbeat_timeout = Duration::from_secs(4);
-    config
-}
-
-fn visit(title: &str) -> ClientVisit {
-    ClientVisit::new(
-        DocumentId::new_random(),
-        "acc-vina-sur".parse().expect("id"),
-        "user-ana".parse().expect("id"),
-        Instant::new(1_700_000_000_000, "America/Santiago").expect("instant"),
-        VisitKind::ClientMeeting,
-        title,
-    )
 }
 
 /// `len` characters no compressor shrinks much (a seeded xorshift over 64 symbols).
@@ -86,7 +64,7 @@ fn a_full_disk_acknowledges_nothing_and_loses_nothing() {
     // A document saved while there is room.
     let server = ServerProcess::spawn(binary(), data.path(), PATIENCE);
     let addr = server.addr.to_string();
-    let client = SyncClient::start(phone.clone(), config(&server.url())).expect("client");
+    let client = SyncClient::start(phone.clone(), quick_config(&server.url())).expect("client");
     let doc = phone.create(&visit("Visita a Viña Sur")).expect("create");
     client.wait_until_saved(doc, LONG).expect("saved");
     let saved = phone.heads(doc).expect("heads").expect("stored");
