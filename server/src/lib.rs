@@ -58,7 +58,9 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-pub use config::{AccessMode, ConnectionLimits, DocumentLimits, ServerConfig, WebSocketLimits};
+pub use config::{
+    AccessMode, ConnectionLimits, DocumentLimits, ServerConfig, StartupCheck, WebSocketLimits,
+};
 pub use error::ServerError;
 pub use hub::{CLOSE_CREDENTIALS_REVOKED, CLOSE_TOO_SLOW};
 pub use ws::CLOSE_RATE_LIMITED;
@@ -84,7 +86,7 @@ pub async fn run(
     let database = config.database_path();
     let directory_file = config.data_dir.join(directory::DIRECTORY_FILE);
     let with_directory = config.access == AccessMode::Authenticated;
-    {
+    if config.startup_check == StartupCheck::Quick {
         let (database, directory_file) = (database.clone(), directory_file.clone());
         tokio::task::spawn_blocking(move || {
             preflight::store(&database)?;
@@ -95,6 +97,8 @@ pub async fn run(
         })
         .await
         .map_err(|_| ServerError::Internal("checking the databases panicked"))??;
+    } else {
+        tracing::info!("startup check off: the databases are not scanned before serving");
     }
     let authenticated = match config.access {
         AccessMode::Authenticated => {

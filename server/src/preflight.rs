@@ -3,8 +3,9 @@
 //! quick_check`). A damaged file is refused, named, at start: served, it would fail one
 //! document at a time much later, and writes into a damaged b-tree can spread the damage.
 //!
-//! `quick_check` reads every page once (no index cross-checks): for a data directory of a few
-//! hundred megabytes that is a second or so at start, paid once per process.
+//! `quick_check` reads every page once (no index cross-checks): for a 2 GB store, 1.4 s with the
+//! file in the page cache and about 40 s from a cold 50 MB/s disk (RELIABILITY.md), paid once
+//! per process. [`StartupCheck::Off`](crate::StartupCheck::Off) skips these scans.
 
 use std::path::Path;
 

@@ -241,8 +241,34 @@ fn a_corrupt_store_is_refused_by_name() {
         seed_store(&data, 60);
         let file = data.join(integrity::STORE_FILE);
         damage.apply(&file);
-        refused(&data, &file, true, damage);
+        refused(&data, &file, true, &[], damage);
     }
+}
+
+/// Without the startup scan (`--startup-check off`) a file that is no database at all is still
+/// refused by name when it is opened.
+#[test]
+fn without_the_startup_scan_a_garbage_store_is_still_refused_by_name() {
+    let root = tempfile::tempdir().expect("tmp");
+    let data = root.path().join("data");
+    seed_store(&data, 3);
+    let file = data.join(integrity::STORE_FILE);
+    Damage::Garbage.apply(&file);
+    let log = refused(
+        &data,
+        &file,
+        true,
+        &["--startup-check", "off"],
+        Damage::Garbage,
+    );
+    assert!(
+        log.contains("startup check off"),
+        "the scan was skipped: {log}"
+    );
+    assert!(
+        !log.contains("quick_check"),
+        "refused by the open, not the scan: {log}"
+    );
 }
 
 #[test]
@@ -254,15 +280,17 @@ fn a_corrupt_directory_is_refused_by_name() {
         seed_store(&data, 3);
         let file = data.join(enlace_server::directory::DIRECTORY_FILE);
         damage.apply(&file);
-        refused(&data, &file, false, damage);
+        refused(&data, &file, false, &[], damage);
     }
 }
 
-/// Starts the server on `data` (open, or authenticated so that it reads its directory) and
-/// checks it exits non-zero naming `file`, which it left as it was.
-fn refused(data: &Path, file: &Path, open: bool, damage: Damage) {
+/// Starts the server on `data` (open, or authenticated so that it reads its directory) with
+/// `extra` flags and checks it exits non-zero naming `file`, which it left as it was. Returns
+/// the server's log.
+fn refused(data: &Path, file: &Path, open: bool, extra: &[&str], damage: Damage) -> String {
     let before = std::fs::read(file).expect("read");
-    let args = limits::serve_args(data, "127.0.0.1:0", open);
+    let mut args = limits::serve_args(data, "127.0.0.1:0", open);
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
     let mut server = LoggedServer::start(limits::command(binary(), Limits::default(), &args));
     let status = server.wait_exit(PATIENCE);
     let log = server.log().join("\n");
@@ -278,6 +306,7 @@ fn refused(data: &Path, file: &Path, open: bool, damage: Damage) {
         std::fs::read(file).expect("read") == before,
         "{damage:?}: the damaged file is left as it was, for recovery"
     );
+    log
 }
 
 /// A store in `data` holding `notes` visits with a page or so of notes each.

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::{AccessMode, ServerConfig};
+use crate::{AccessMode, ServerConfig, StartupCheck};
 
 /// enlace sync server.
 #[derive(Debug, Parser)]
@@ -89,6 +89,10 @@ struct ServeArgs {
     /// Seconds a websocket may stay at its limit before it is closed with 4029.
     #[arg(long, env = "ENLACE_RATE_LIMIT_CLOSE_SECS", default_value_t = 30)]
     rate_limit_close_secs: u64,
+    /// What is checked of each database file before serving: `quick` (`PRAGMA quick_check`,
+    /// every page read once) or `off` (header and schema only). See RELIABILITY.md for the cost.
+    #[arg(long, env = "ENLACE_STARTUP_CHECK", default_value = "quick")]
+    startup_check: StartupCheck,
 }
 
 impl ServeArgs {
@@ -118,6 +122,7 @@ impl ServeArgs {
         config.websocket.bytes_burst = self.bytes_burst.max(self.max_message_bytes);
         config.websocket.rate_limit_close_after =
             Duration::from_secs(self.rate_limit_close_secs.max(1));
+        config.startup_check = self.startup_check;
         config
     }
 }
