@@ -261,7 +261,13 @@ class TestServer : AutoCloseable {
         }
         check(addr != null) { "the server did not report its address" }
         // Keep draining its log so it never blocks on a full pipe.
-        Thread { log.lineSequence().forEach { } }.apply { isDaemon = true }.start()
+        Thread {
+            try {
+                log.lineSequence().forEach { }
+            } catch (closed: java.io.IOException) {
+                // The server was stopped, closing the pipe: the drain is over.
+            }
+        }.apply { isDaemon = true }.start()
         url = "ws://$addr/v1/sync"
     }
 
