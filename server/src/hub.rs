@@ -389,7 +389,8 @@ fn close_code(reason: &CloseReason) -> (u16, &'static str) {
     }
 }
 
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+/// Sleeps until `deadline`, forever if `None` (a `select!` branch that never fires).
+pub(crate) async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     match deadline {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,

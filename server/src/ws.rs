@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 use crate::auth::limits::ConnectionSlot;
 use crate::config::WebSocketLimits;
 use crate::directory::Principal;
-use crate::hub::{CLOSE_TOO_SLOW, Closing, ConnHandle, HubInput, Kill};
+use crate::hub::{CLOSE_TOO_SLOW, Closing, ConnHandle, HubInput, Kill, sleep_until};
 use crate::metrics::{ErrorKind, Metrics};
 
 /// Close code for a socket that kept sending past its frame or byte budget
@@ -305,14 +305,6 @@ async fn write_queued(
     Metrics::add(&metrics.messages_out, 1);
     Metrics::add(&metrics.bytes_out, len as u64);
     Ok(())
-}
-
-/// Sleeps until `at`, forever if `None` (a `select!` branch disabled then anyway).
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
 }
 
 /// What a frame costs against the byte budget: its payload.

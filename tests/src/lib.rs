@@ -24,6 +24,18 @@ use std::time::Duration;
 /// conditions are awaited, never slept for.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
+/// The number in the environment variable `name`, if it is set (the long runs' knobs: seeds,
+/// counts). Panics naming the variable when it is no number: a mistyped knob must not quietly
+/// run the default instead.
+pub fn env_u64(name: &str) -> Option<u64> {
+    let raw = std::env::var(name).ok()?;
+    Some(
+        raw.trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={raw:?} is not a number")),
+    )
+}
+
 /// A condition was not met before its deadline.
 #[derive(Debug, thiserror::Error)]
 #[error("timed out after {0:?} waiting for {1}")]

@@ -40,3 +40,14 @@ impl Prng {
         usize::try_from(self.below(n as u64)).unwrap_or(0)
     }
 }
+
+/// The seed in the environment variable `name` (to repeat a run), or else one from the clock.
+/// Callers print it, so that any run can be repeated.
+pub fn seed_from_env(name: &str) -> u64 {
+    crate::env_u64(name).unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0)
+    })
+}

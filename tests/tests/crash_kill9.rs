@@ -20,8 +20,9 @@ use automerge::{ChangeHash, ROOT, ReadDoc};
 use enlace_core::ids::DocumentId;
 use enlace_core::store::Store;
 use enlace_tests::client::Client;
+use enlace_tests::env_u64;
 use enlace_tests::process::ServerProcess;
-use enlace_tests::rng::Prng;
+use enlace_tests::rng::{self, Prng};
 use enlace_tests::{PATIENCE, fixture, integrity};
 
 const CLIENTS: usize = 20;
@@ -66,28 +67,10 @@ fn chains(shared: &Chains) -> std::sync::MutexGuard<'_, BTreeMap<DocumentId, Cha
     shared.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn env_number(name: &str, default: u64) -> u64 {
-    match std::env::var(name) {
-        Ok(value) => value
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={value:?} is not a number")),
-        Err(_) => default,
-    }
-}
-
-fn seed() -> u64 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
-    env_number("ENLACE_KILL_SEED", now)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_change_survives_repeated_kill_9() {
-    let iterations = env_number("ENLACE_KILL_ITERATIONS", 3);
-    let seed = seed();
+    let iterations = env_u64("ENLACE_KILL_ITERATIONS").unwrap_or(3);
+    let seed = rng::seed_from_env("ENLACE_KILL_SEED");
     println!("crash_kill9: {iterations} iterations, {CLIENTS} writers, ENLACE_KILL_SEED={seed}");
     let mut rng = Prng::from_state(seed);
     let dir = tempfile::tempdir().expect("data dir");

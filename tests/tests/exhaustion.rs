@@ -202,13 +202,7 @@ async fn upgrade_storm(
             }
         });
     }
-    let mut statuses = BTreeMap::new();
-    while let Some(worker) = workers.join_next().await {
-        for (status, n) in worker.expect("storm worker") {
-            *statuses.entry(status).or_default() += n;
-        }
-    }
-    statuses
+    add_up(workers, "storm worker").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -362,13 +356,21 @@ async fn slowloris(
             ended
         });
     }
-    let mut ended = BTreeMap::new();
+    add_up(workers, "slow worker").await
+}
+
+/// The workers' counts, added up by key, once every worker is done.
+async fn add_up<K: Ord + Send + 'static>(
+    mut workers: tokio::task::JoinSet<BTreeMap<K, u64>>,
+    what: &str,
+) -> BTreeMap<K, u64> {
+    let mut total = BTreeMap::new();
     while let Some(worker) = workers.join_next().await {
-        for (how, n) in worker.expect("slow worker") {
-            *ended.entry(how).or_default() += n;
+        for (key, n) in worker.unwrap_or_else(|e| panic!("{what}: {e}")) {
+            *total.entry(key).or_default() += n;
         }
     }
-    ended
+    total
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -18,20 +18,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use enlace_tests::env_u64;
 use enlace_tests::faults::runner::Lane;
 use enlace_tests::faults::schedule::{Schedule, Tally};
 
 const CI_SEEDS: u64 = 40;
 const CI_LANES: u64 = 2;
-
-fn env_u64(name: &str) -> Option<u64> {
-    let raw = std::env::var(name).ok()?;
-    Some(
-        raw.trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={raw:?} is not a number")),
-    )
-}
 
 /// What the lanes share: the next seed to run and what has been seen.
 #[derive(Debug, Default)]

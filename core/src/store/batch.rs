@@ -236,7 +236,7 @@ impl Store {
     /// Compacts `id` when its chunks have outgrown both its snapshot and
     /// [`APPEND_PATH_MIN_CHUNK_BYTES`] (the append path's check; `merge_in` has the document
     /// loaded already and checks itself). Like a failed compaction, a failure to read the
-    /// document for it is logged and leaves the write alone; see [`compact_in`] for the `Err`.
+    /// document for it is logged and leaves the write alone; see [`compaction_failed`] for the `Err`.
     fn compact_if_due(&self, conn: &Connection, id: DocumentId) -> Result<(), StoreError> {
         let due = |stats: &DocumentStats| {
             documents::needs_compaction(stats) && stats.chunk_bytes > APPEND_PATH_MIN_CHUNK_BYTES
@@ -250,15 +250,7 @@ impl Store {
         match loaded {
             Ok(Some(loaded)) => compact_in(conn, id, loaded),
             Ok(None) => Ok(()),
-            Err(error) if conn.is_autocommit() => Err(error),
-            Err(error) => {
-                tracing::warn!(
-                    document = %id,
-                    error = &error as &dyn std::error::Error,
-                    "could not read the document to compact it; the chunks are kept"
-                );
-                Ok(())
-            }
+            Err(error) => compaction_failed(conn, id, error, "could not read the document"),
         }
     }
 
@@ -334,9 +326,7 @@ fn same_heads(a: &[ChangeHash], b: &[ChangeHash]) -> bool {
 }
 
 /// Compacts inside a savepoint of the caller's transaction; a failure rolls back only the
-/// compaction and is logged (the write it follows stands). `Err` only when SQLite ended the
-/// caller's whole transaction (an I/O error, a full disk): then the write is gone too, and
-/// the caller must hear why.
+/// compaction and goes to [`compaction_failed`].
 fn compact_in(
     conn: &Connection,
     id: DocumentId,
@@ -363,17 +353,29 @@ fn compact_in(
         }
     })();
     match result {
-        Err(error) if conn.is_autocommit() => Err(error),
-        Err(error) => {
-            tracing::warn!(
-                document = %id,
-                error = &error as &dyn std::error::Error,
-                "compaction failed; the chunks are kept"
-            );
-            Ok(())
-        }
         Ok(_) => Ok(()),
+        Err(error) => compaction_failed(conn, id, error, "compaction failed"),
     }
+}
+
+/// A compaction that failed leaves the write it follows alone: logged, `Ok`. Unless SQLite
+/// ended the caller's whole transaction (an I/O error, a full disk): then the write is gone
+/// too, and the caller must hear why.
+fn compaction_failed(
+    conn: &Connection,
+    id: DocumentId,
+    error: StoreError,
+    what: &str,
+) -> Result<(), StoreError> {
+    if conn.is_autocommit() {
+        return Err(error);
+    }
+    tracing::warn!(
+        document = %id,
+        error = &error as &dyn std::error::Error,
+        "{what}; the chunks are kept"
+    );
+    Ok(())
 }
 
 #[cfg(test)]
