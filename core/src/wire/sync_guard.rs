@@ -9,7 +9,7 @@
 
 use automerge::sync::Message;
 
-use super::inflate::{InflateError, check_automerge_bytes};
+use super::inflate::{InflateError, check_automerge_bytes, leb128};
 
 /// Most probes a bloom filter may ask for. automerge uses 7 (a 1% false-positive rate); more
 /// than this buys nothing and costs a peer's CPU per hash.
@@ -48,11 +48,7 @@ fn check_bloom(encoded: &[u8]) -> Result<(), UnsafeSyncMessage> {
         return Ok(());
     }
     let mut rest = encoded;
-    let mut next = || {
-        let (value, used) = leb128(rest).ok_or(UnsafeSyncMessage::BloomFilter("bad header"))?;
-        rest = &rest[used..];
-        Ok::<u64, UnsafeSyncMessage>(value)
-    };
+    let mut next = || leb128(&mut rest).ok_or(UnsafeSyncMessage::BloomFilter("bad header"));
     let entries = next()?;
     let _bits_per_entry = next()?;
     let probes = next()?;
@@ -63,17 +59,4 @@ fn check_bloom(encoded: &[u8]) -> Result<(), UnsafeSyncMessage> {
         return Err(UnsafeSyncMessage::BloomFilter("too many probes"));
     }
     Ok(())
-}
-
-/// An unsigned LEB128 number and how many bytes it took.
-fn leb128(input: &[u8]) -> Option<(u64, usize)> {
-    let mut value = 0u64;
-    for (i, &byte) in input.iter().enumerate().take(10) {
-        let shift = 7 * u32::try_from(i).ok()?;
-        value |= u64::from(byte & 0x7f).checked_shl(shift)?;
-        if byte & 0x80 == 0 {
-            return Some((value, i + 1));
-        }
-    }
-    None
 }

@@ -81,26 +81,31 @@ fn document_inflated(body: &[u8], budget: u64) -> Result<u64, Measure> {
     Ok(inflated)
 }
 
+/// An unsigned LEB128 number of at most 64 bits from the front of `input`, which moves past it;
+/// `None` (and `input` unmoved) when it is cut short or overflows, as automerge would fail.
+pub(in crate::wire) fn leb128(input: &mut &[u8]) -> Option<u64> {
+    let mut value = 0u64;
+    for (i, &byte) in input.iter().enumerate().take(10) {
+        let shift = 7 * u32::try_from(i).ok()?;
+        let part = u64::from(byte & 0x7f);
+        if shift == 63 && part > 1 {
+            return None;
+        }
+        value |= part << shift;
+        if byte & 0x80 == 0 {
+            *input = &input[i + 1..];
+            return Some(value);
+        }
+    }
+    None
+}
+
 /// A cursor over a chunk body. Every method returns `None` where automerge's parser would fail.
 struct Reader<'a>(&'a [u8]);
 
 impl<'a> Reader<'a> {
-    /// An unsigned LEB128 number of at most 64 bits.
     fn leb128(&mut self) -> Option<u64> {
-        let mut value = 0u64;
-        for (i, &byte) in self.0.iter().enumerate().take(10) {
-            let shift = 7 * u32::try_from(i).ok()?;
-            let part = u64::from(byte & 0x7f);
-            if shift == 63 && part > 1 {
-                return None;
-            }
-            value |= part << shift;
-            if byte & 0x80 == 0 {
-                self.0 = &self.0[i + 1..];
-                return Some(value);
-            }
-        }
-        None
+        leb128(&mut self.0)
     }
 
     fn take(&mut self, n: u64) -> Option<&'a [u8]> {

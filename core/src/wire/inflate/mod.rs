@@ -21,6 +21,7 @@
 mod chunks;
 mod deflate;
 
+pub(super) use chunks::leb128;
 use deflate::Measure;
 
 /// Why [`check_automerge_bytes`] refused bytes.
