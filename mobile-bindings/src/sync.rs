@@ -9,6 +9,18 @@ use crate::store::EnlaceStore;
 use crate::sync_status::SyncStatus;
 use crate::values::doc_id;
 
+/// Why the server refused a document's changes, from `EnlaceStore::sync_refusal`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncRefusal {
+    /// The server's code (`id_unavailable`, `not_permitted`, or one a newer server added).
+    pub code: String,
+    /// The server's explanation, in English.
+    pub message: String,
+    /// The id belongs to a document this person may not access: call
+    /// `recreate_under_new_id` to sync the content under a new id.
+    pub needs_new_id: bool,
+}
+
 impl EnlaceStore {
     fn client(&self) -> MutexGuard<'_, Option<SyncClient>> {
         self.sync.lock().unwrap_or_else(PoisonError::into_inner)
@@ -80,6 +92,30 @@ impl EnlaceStore {
     /// How many documents have edits the server has not acknowledged.
     pub fn pending_count(&self) -> Result<u64, EnlaceError> {
         self.with_client(|c| c.pending_count().map(|n| n as u64))
+    }
+
+    /// Why the server refused this phone's changes to document `id`, or `None` if it did not
+    /// (on this run of the sync client).
+    pub fn sync_refusal(&self, id: String) -> Result<Option<SyncRefusal>, EnlaceError> {
+        let doc = doc_id(&id)?;
+        Ok(self
+            .client()
+            .as_ref()
+            .and_then(|c| c.refusal(doc))
+            .map(|r| SyncRefusal {
+                needs_new_id: r.needs_new_id(),
+                code: r.code,
+                message: r.message,
+            }))
+    }
+
+    /// Copies document `id`, refused because its id belongs to a document this person may not
+    /// access, into a new document with a fresh id and the same content, and syncs that one.
+    /// The original stays on the phone untouched. Returns the new id.
+    pub fn recreate_under_new_id(&self, id: String) -> Result<String, EnlaceError> {
+        let doc = doc_id(&id)?;
+        self.with_client(|c| c.recreate_under_new_id(doc))
+            .map(|fresh| fresh.to_string())
     }
 
     /// Fetches a document this phone does not have yet (shared by a teammate) and keeps it in

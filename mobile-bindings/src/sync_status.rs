@@ -9,6 +9,9 @@ pub enum SyncStatus {
     Syncing,
     /// The server has every change this phone made.
     SavedOnServer,
+    /// The server refused this document's changes (`EnlaceStore::sync_refusal` says why);
+    /// they are only on this phone.
+    RefusedByServer,
 }
 
 impl From<enlace_core::client::SyncStatus> for SyncStatus {
@@ -17,6 +20,7 @@ impl From<enlace_core::client::SyncStatus> for SyncStatus {
             enlace_core::client::SyncStatus::OnlyOnThisPhone => SyncStatus::OnlyOnThisPhone,
             enlace_core::client::SyncStatus::Syncing => SyncStatus::Syncing,
             enlace_core::client::SyncStatus::SavedOnServer => SyncStatus::SavedOnServer,
+            enlace_core::client::SyncStatus::RefusedByServer => SyncStatus::RefusedByServer,
         }
     }
 }

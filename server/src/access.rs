@@ -200,15 +200,10 @@ impl AccessPolicy for ServerPolicy {
             return Access::Denied;
         };
         match state.registry.get(doc) {
-            // Not (yet) a document: whoever may create documents may send its first changes
-            // (vetted by `check_changes`) or ask for it (and hear "unavailable" until it comes).
-            None => {
-                if state.snapshot.may_create_somewhere(&principal.user) {
-                    Access::ReadWrite
-                } else {
-                    Access::Denied
-                }
-            }
+            // Not (yet) a document: its first changes are vetted by `check_changes`, which
+            // registers it; until then the peer hears "missing" and receives nothing, and the
+            // engine decides again for every peer once it exists.
+            None => Access::Absent,
             Some(Registered::Unclassified) => Access::Denied,
             Some(Registered::Document {
                 account, creator, ..
@@ -241,8 +236,9 @@ impl AccessPolicy for ServerPolicy {
                     return Err(format!("a {kind} cannot become a {}", found.kind));
                 }
                 if found.account_id != account.as_str() {
+                    // Debug-quoted: the account id is the peer's, and reasons reach the logs.
                     return Err(format!(
-                        "a document of account {account} cannot move to {}",
+                        "a document of account {account} cannot move to {:?}",
                         found.account_id
                     ));
                 }
@@ -251,7 +247,7 @@ impl AccessPolicy for ServerPolicy {
             Some(Registered::Unclassified) => Err("unclassified document".into()),
             None => {
                 let Ok(account) = found.account_id.parse::<AccountId>() else {
-                    return Err("malformed account_id".into());
+                    return Err(format!("malformed account_id {:?}", found.account_id));
                 };
                 if !state.snapshot.may_create_in(&user, &account) {
                     return Err(format!("not on the team of account {account}"));

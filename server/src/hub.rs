@@ -365,12 +365,13 @@ impl Actor {
                 }
                 None
             }
-            Effect::ChangesRefused { conn, doc, reason } => {
-                tracing::info!(%conn, %doc, %reason, "changes refused");
+            Effect::ChangesRefused { .. } => {
+                // The engine logged it (the reason quoted) and told the peer.
                 self.metrics.error(ErrorKind::Refused);
                 None
             }
             Effect::DocumentChanged { .. }
+            | Effect::DocumentRefused { .. }
             | Effect::DocumentUnavailable { .. }
             | Effect::EphemeralReceived { .. }
             | Effect::ChangesReceived { .. } => None,

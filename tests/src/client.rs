@@ -31,6 +31,8 @@ pub struct View {
     pub docs: HashMap<DocumentId, DocView>,
     /// Documents the server said it does not have.
     pub unavailable: HashSet<DocumentId>,
+    /// Documents whose changes the server refused: its code and message.
+    pub refused: HashMap<DocumentId, (String, String)>,
     /// Set once the socket is closed: the close code, if the server sent one.
     pub closed: Option<Option<u16>>,
     /// Every ephemeral message received, in arrival order.
@@ -203,6 +205,7 @@ impl Client {
                 view: view_tx,
                 epoch: Instant::now(),
                 unavailable: HashSet::new(),
+                refused: HashMap::new(),
                 closed: None,
                 ephemeral: Vec::new(),
             }
@@ -337,6 +340,7 @@ struct Actor {
     view: watch::Sender<View>,
     epoch: Instant,
     unavailable: HashSet<DocumentId>,
+    refused: HashMap<DocumentId, (String, String)>,
     closed: Option<Option<u16>>,
     ephemeral: Vec<ReceivedEphemeral>,
 }
@@ -501,6 +505,9 @@ impl Actor {
                     Effect::DocumentUnavailable { doc } => {
                         self.unavailable.insert(doc);
                     }
+                    Effect::DocumentRefused { doc, code, message } => {
+                        self.refused.insert(doc, (code, message));
+                    }
                     Effect::EphemeralReceived { doc, sender, data } => {
                         self.ephemeral.push(ReceivedEphemeral { doc, sender, data });
                     }
@@ -517,6 +524,7 @@ impl Actor {
     fn publish(&self) {
         let mut view = View {
             unavailable: self.unavailable.clone(),
+            refused: self.refused.clone(),
             closed: self.closed,
             ephemeral: self.ephemeral.clone(),
             ..View::default()

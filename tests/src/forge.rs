@@ -61,6 +61,59 @@ impl RawPeer {
         self.send(frame).await;
     }
 
+    /// Sends a `sync` (not a `request`) for `doc` as a peer holding an empty copy of it: what a
+    /// client sends about a document it made but has not changed, or an outsider probing an id.
+    pub async fn sync_empty(&mut self, doc: DocumentId) {
+        use automerge::sync::SyncDoc;
+        let message = Automerge::new()
+            .generate_sync_message(&mut automerge::sync::State::new())
+            .expect("an empty document still says hello");
+        let frame = encode(&Message::Sync {
+            sender_id: peer(&self.name),
+            target_id: self.server.clone(),
+            document_id: doc,
+            data: message.encode(),
+        });
+        self.send(frame).await;
+    }
+
+    /// Every message the server sends, in order, up to and including its answer about
+    /// `barrier`: with a `request` for a missing `barrier` sent last, everything the server
+    /// sent this socket before it dealt with that request.
+    pub async fn messages_until_answer_about(
+        &mut self,
+        barrier: DocumentId,
+        patience: Duration,
+    ) -> Result<Vec<(Vec<u8>, Message)>, NoAnswer> {
+        let read = async {
+            let mut seen = Vec::new();
+            while let Some(frame) = self.socket.next().await {
+                match frame {
+                    Ok(WsMessage::Binary(bytes)) => {
+                        let Ok(message) = decode(&bytes, &DecodeLimits::default()) else {
+                            continue;
+                        };
+                        let done = message.document_id() == Some(barrier)
+                            && !matches!(message, Message::Ephemeral { .. });
+                        seen.push((bytes.to_vec(), message));
+                        if done {
+                            return Ok(seen);
+                        }
+                    }
+                    Ok(WsMessage::Close(_)) | Err(_) => return Err(NoAnswer::Closed),
+                    Ok(_) => {}
+                }
+            }
+            Err(NoAnswer::Closed)
+        };
+        tokio::time::timeout(patience, read)
+            .await
+            .unwrap_or(Err(NoAnswer::TimedOut(TimedOut(
+                patience,
+                "the server's answer about a barrier document",
+            ))))
+    }
+
     /// Sends an `ephemeral` about `doc`, with the next count of this peer's session.
     pub async fn ephemeral(&mut self, doc: DocumentId, data: Vec<u8>) {
         self.ephemeral_count += 1;

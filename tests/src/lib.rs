@@ -12,6 +12,7 @@ pub mod http;
 pub mod integrity;
 pub mod latency;
 pub mod limits;
+pub mod matrix;
 pub mod node;
 pub mod process;
 pub mod raw;

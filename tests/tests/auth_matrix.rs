@@ -34,94 +34,11 @@ use enlace_tests::client::{Client, View};
 use enlace_tests::fixture::{self, Agency};
 use enlace_tests::forge::{self, RawPeer};
 use enlace_tests::http::{self, HttpResponse};
+use enlace_tests::matrix::Expected::{Denied, ReadOnly, ReadWrite};
+use enlace_tests::matrix::Relation::{self, Own};
+use enlace_tests::matrix::{EXPECTED, Expected};
 use enlace_tests::server::TestServer;
 use futures_util::future::join_all;
-
-/// How a role person is related to a document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Relation {
-    Own,
-    Team,
-    Supervised,
-    OtherAccount,
-    OtherOrg,
-}
-
-impl Relation {
-    fn name(self) -> &'static str {
-        match self {
-            Own => "own",
-            Team => "team",
-            Supervised => "supervised",
-            OtherAccount => "other-account",
-            OtherOrg => "other-org",
-        }
-    }
-
-    /// Who creates the document of this relation for `role`, and in which account.
-    fn creator(self, role: &str) -> (String, &'static str) {
-        match self {
-            Own => (role.to_owned(), "acme"),
-            Team => ("mate".to_owned(), "acme"),
-            Supervised => (format!("sub-{role}"), "beta"),
-            OtherAccount => ("outsider".to_owned(), "beta"),
-            OtherOrg => ("foreigner".to_owned(), "gamma"),
-        }
-    }
-}
-
-/// What a role person may do with a document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Expected {
-    ReadWrite,
-    ReadOnly,
-    Denied,
-}
-
-impl Expected {
-    fn readable(self) -> bool {
-        self != Denied
-    }
-}
-
-use Expected::{Denied, ReadOnly, ReadWrite};
-use Relation::{OtherAccount, OtherOrg, Own, Supervised, Team};
-
-/// The expected access of every cell, written out by hand from the rules (team member, creator
-/// and transitive supervisor read and write; management and admin read every document of their
-/// organisation; nobody sees another organisation), not computed like the server computes it.
-const EXPECTED: [(&str, Relation, Expected); 30] = [
-    ("jr", Own, ReadWrite),
-    ("jr", Team, ReadWrite),
-    ("jr", Supervised, ReadWrite),
-    ("jr", OtherAccount, Denied),
-    ("jr", OtherOrg, Denied),
-    ("ae", Own, ReadWrite),
-    ("ae", Team, ReadWrite),
-    ("ae", Supervised, ReadWrite),
-    ("ae", OtherAccount, Denied),
-    ("ae", OtherOrg, Denied),
-    ("sup", Own, ReadWrite),
-    ("sup", Team, ReadWrite),
-    ("sup", Supervised, ReadWrite),
-    ("sup", OtherAccount, Denied),
-    ("sup", OtherOrg, Denied),
-    ("dir", Own, ReadWrite),
-    ("dir", Team, ReadWrite),
-    ("dir", Supervised, ReadWrite),
-    ("dir", OtherAccount, Denied),
-    ("dir", OtherOrg, Denied),
-    ("mgmt", Own, ReadWrite),
-    ("mgmt", Team, ReadWrite),
-    ("mgmt", Supervised, ReadWrite),
-    ("mgmt", OtherAccount, ReadOnly),
-    ("mgmt", OtherOrg, Denied),
-    ("admin", Own, ReadWrite),
-    ("admin", Team, ReadWrite),
-    ("admin", Supervised, ReadWrite),
-    ("admin", OtherAccount, ReadOnly),
-    ("admin", OtherOrg, Denied),
-];
 
 /// One cell of the matrix and its document.
 #[derive(Debug)]

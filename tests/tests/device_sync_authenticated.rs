@@ -31,8 +31,12 @@ fn config(url: &str, token: &str) -> ClientConfig {
 }
 
 fn visit(account: &str, by: &str, title: &str) -> ClientVisit {
+    visit_with_id(DocumentId::new_random(), account, by, title)
+}
+
+fn visit_with_id(id: DocumentId, account: &str, by: &str, title: &str) -> ClientVisit {
     ClientVisit::new(
-        DocumentId::new_random(),
+        id,
         account.parse().expect("id"),
         by.parse().expect("id"),
         Instant::new(1_700_000_000_000, "America/Santiago").expect("instant"),
@@ -120,6 +124,74 @@ fn a_fresh_phone_catches_up_exactly_what_its_user_may_see() {
     );
 
     for client in [jr_client, out_client, sub_client, mate_client, jr2_client] {
+        client.stop();
+    }
+}
+
+/// Id squatting: someone of another organisation learnt the id of a document made offline on a
+/// phone and registered it first, in their own account. The phone must not be stranded: it
+/// hears that the id is unavailable, and re-creates the same content under a new id, which
+/// syncs to the team; the squatter never sees the phone's content.
+#[test]
+fn a_phone_whose_document_id_was_taken_learns_it_and_recreates_the_content() {
+    let data = tempfile::tempdir().expect("data");
+    let agency = fixture::seed(data.path());
+    let server = ServerProcess::spawn_authenticated(binary(), data.path(), &[], PATIENCE);
+    let id = DocumentId::new_random();
+
+    let (_squat_dir, squatter) = phone();
+    let squatter_client = SyncClient::start(
+        squatter.clone(),
+        config(&server.url(), agency.token("foreigner")),
+    )
+    .expect("client");
+    squatter
+        .create(&visit_with_id(id, "gamma", "foreigner", "Ocupada"))
+        .expect("create");
+    squatter_client
+        .wait_until_saved(id, LONG)
+        .expect("the squatter's document is registered first");
+
+    let (_jr_dir, jr) = phone();
+    let jr_client =
+        SyncClient::start(jr.clone(), config(&server.url(), agency.token("jr"))).expect("client");
+    jr.create(&visit_with_id(id, "acme", "jr", "Visita Acme"))
+        .expect("create");
+    jr_client
+        .wait_for(LONG, || jr_client.refusal(id).is_some())
+        .expect("the phone hears its document was refused");
+    let refusal = jr_client.refusal(id).expect("refusal");
+    assert!(refusal.needs_new_id(), "{refusal:?}");
+    assert_eq!(
+        jr_client.sync_status(id).expect("status"),
+        SyncStatus::RefusedByServer
+    );
+
+    let fresh = jr_client.recreate_under_new_id(id).expect("recreate");
+    assert_ne!(fresh, id);
+    jr_client
+        .wait_until_saved(fresh, LONG)
+        .expect("the re-created document syncs");
+    let copy: ClientVisit = jr.get(fresh).expect("the copy");
+    let original: ClientVisit = jr.get(id).expect("the original stays on the phone");
+    assert_eq!(copy.title, "Visita Acme");
+    assert_eq!(original.title, "Visita Acme");
+
+    // The team gets the content under the new id; the squatter never got any of it.
+    let (_mate_dir, mate) = phone();
+    let mate_client = SyncClient::start(mate.clone(), config(&server.url(), agency.token("mate")))
+        .expect("client");
+    mate_client
+        .wait_for(LONG, || {
+            mate.heads(fresh).ok().flatten() == jr.heads(fresh).ok().flatten()
+                && mate.heads(fresh).ok().flatten().is_some()
+        })
+        .expect("the teammate receives the re-created document");
+    let theirs: ClientVisit = squatter.get(id).expect("the squatter's document");
+    assert_eq!(theirs.title, "Ocupada");
+    assert!(squatter.heads(fresh).expect("heads").is_none());
+
+    for client in [squatter_client, jr_client, mate_client] {
         client.stop();
     }
 }

@@ -17,7 +17,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Bytes, Message as WsMessage};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use super::shared::Shared;
+use super::shared::{Refusal, Shared};
 use super::{ClientConfig, ClientError, SyncMode, backoff};
 use crate::ids::DocumentId;
 use crate::model::listing_of;
@@ -38,6 +38,8 @@ pub(super) enum Command {
     LocalChange(DocumentId),
     /// Keep a document in sync (fetch it if we lack it).
     Subscribe(DocumentId),
+    /// Stop offering a document to the server (it was re-created under a new id).
+    Unsubscribe(DocumentId),
     /// Stop for good.
     Stop,
 }
@@ -395,6 +397,7 @@ impl Driver {
         let events = match command {
             None | Some(Command::Stop) => return Flow::Stop,
             Some(Command::Subscribe(doc)) => vec![Event::Subscribe { doc }],
+            Some(Command::Unsubscribe(doc)) => vec![Event::Unsubscribe { doc }],
             Some(Command::LocalChange(doc)) => {
                 let mut events = Vec::new();
                 let engine_heads = self.engine.document_heads(&doc);
@@ -536,6 +539,11 @@ impl Driver {
             }
             Effect::DocumentUnavailable { doc } => {
                 self.shared.unavailable(doc);
+                None
+            }
+            Effect::DocumentRefused { doc, code, message } => {
+                tracing::warn!(%doc, code = ?code, message = ?message, "the server refused this document's changes");
+                self.shared.refused(doc, Refusal { code, message });
                 None
             }
             Effect::EphemeralReceived { doc, .. } => {

@@ -40,7 +40,7 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 pub use config::{ClientConfig, SyncMode};
 pub use error::ClientError;
-pub use shared::Traffic;
+pub use shared::{Refusal, Traffic};
 pub use status::SyncStatus;
 
 use crate::ids::DocumentId;
@@ -116,6 +116,27 @@ impl SyncClient {
             .map_err(|_| ClientError::Stopped)
     }
 
+    /// Why the server refused this phone's changes to a document, if it did on this run.
+    /// Nothing of refused changes is on the server; the document stays intact on the phone.
+    pub fn refusal(&self, doc: DocumentId) -> Option<Refusal> {
+        self.shared.lock().refused.get(&doc).cloned()
+    }
+
+    /// Copies a document whose id the server will not take ([`Refusal::needs_new_id`]: the id
+    /// belongs to a document this person may not access) into a new document with a fresh id
+    /// and the same content and history, syncs the new one and stops offering the old one on
+    /// this run. The old document stays in the store untouched, so nothing is lost. Returns the
+    /// new id.
+    pub fn recreate_under_new_id(&self, doc: DocumentId) -> Result<DocumentId, ClientError> {
+        let fresh = self.store.copy_under_new_id(doc)?;
+        self.commands
+            .send(Command::Unsubscribe(doc))
+            .map_err(|_| ClientError::Stopped)?;
+        self.shared.lock().refused.remove(&doc);
+        // The store's observer tells the client about the new document.
+        Ok(fresh)
+    }
+
     /// Frames and payload bytes exchanged with the server since the client started.
     pub fn traffic(&self) -> Traffic {
         self.shared.traffic()
@@ -146,6 +167,9 @@ impl SyncClient {
 
     /// Where a document's latest local changes are.
     pub fn sync_status(&self, doc: DocumentId) -> Result<SyncStatus, ClientError> {
+        if self.shared.lock().refused.contains_key(&doc) {
+            return Ok(SyncStatus::RefusedByServer);
+        }
         if self.store.acknowledged_by_a_peer(doc)? {
             return Ok(SyncStatus::SavedOnServer);
         }

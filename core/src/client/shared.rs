@@ -1,12 +1,37 @@
 //! State the background loop shares with the app-facing handle, and a condition variable so
 //! callers can wait for "saved on the server" without polling.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use crate::ids::{DocumentId, StorageId};
+use crate::wire::RefusalCode;
+
+/// The server refused this phone's changes to a document: nothing of them is on the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The server's code, as sent: a newer server may send codes this version does not know
+    /// ([`known_code`](Self::known_code) reads the ones it does).
+    pub code: String,
+    /// The server's explanation, in English.
+    pub message: String,
+}
+
+impl Refusal {
+    /// The code, if this version knows it.
+    pub fn known_code(&self) -> Option<RefusalCode> {
+        RefusalCode::parse(&self.code)
+    }
+
+    /// Whether the document's id belongs to a document this person may not access: the
+    /// content syncs only once re-created under a new id
+    /// ([`SyncClient::recreate_under_new_id`](super::SyncClient::recreate_under_new_id)).
+    pub fn needs_new_id(&self) -> bool {
+        self.known_code() == Some(RefusalCode::IdUnavailable)
+    }
+}
 
 #[derive(Debug, Default)]
 pub(super) struct State {
@@ -17,6 +42,8 @@ pub(super) struct State {
     pub caught_up: bool,
     pub server_storage: Option<StorageId>,
     pub unavailable: BTreeSet<DocumentId>,
+    /// Documents whose changes the server refused on this run, and why.
+    pub refused: BTreeMap<DocumentId, Refusal>,
     /// Bumped on every change a waiter may care about.
     pub generation: u64,
 }
@@ -113,6 +140,12 @@ impl Shared {
     pub fn changed(&self, doc: DocumentId) {
         self.bump(|s| {
             s.unavailable.remove(&doc);
+        });
+    }
+
+    pub fn refused(&self, doc: DocumentId, refusal: Refusal) {
+        self.bump(|s| {
+            s.refused.insert(doc, refusal);
         });
     }
 

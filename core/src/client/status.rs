@@ -10,4 +10,7 @@ pub enum SyncStatus {
     /// The server has acknowledged heads that contain every local change. The server
     /// acknowledges only what it has made durable, so this means "on the server's disk".
     SavedOnServer,
+    /// The server refused this document's changes ([`SyncClient::refusal`](super::SyncClient::refusal)
+    /// says why): they are only on this phone and will not sync as they are.
+    RefusedByServer,
 }

@@ -196,6 +196,31 @@ impl Store {
         })
     }
 
+    /// Copies document `id` into a new document with a fresh id: the same content and history
+    /// (a fork, so its text keeps merging), with the root `id` set to the new id. For a
+    /// document whose id the server will not take (the id belongs to a document its author may
+    /// not access); the original stays as it is, so nothing is lost. Returns the new id.
+    pub fn copy_under_new_id(&self, id: DocumentId) -> Result<DocumentId, StoreError> {
+        use automerge::transaction::Transactable;
+        let fresh = DocumentId::new_random();
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        let loaded =
+            documents::load(&tx, &id, &self.identity.actor)?.ok_or(StoreError::NotFound(id))?;
+        let mut doc = loaded.doc;
+        let mut copy = doc.fork().with_actor(self.identity.actor.clone());
+        copy.put(automerge::ROOT, "id", fresh.to_string())
+            .map_err(|source| StoreError::malformed(fresh, source))?;
+        let listing =
+            crate::model::listing_of(&copy).map_err(|e| StoreError::from_model(fresh, e))?;
+        documents::insert(&tx, &fresh, &copy.save(), &copy.get_heads())?;
+        listing::upsert(&tx, &fresh, &listing)?;
+        tx.commit()?;
+        drop(conn);
+        self.observers.notify(&[fresh]);
+        Ok(fresh)
+    }
+
     /// Lists documents from the index (no CRDT is loaded).
     pub fn list(&self, query: &Query) -> Result<Vec<ListedDocument>, StoreError> {
         let mut conn = self.conn();

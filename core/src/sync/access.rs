@@ -12,15 +12,23 @@ pub enum Access {
     ReadWrite,
     /// Receive the document; its own changes are not applied anywhere.
     ReadOnly,
-    /// Nothing; answered exactly like a missing document (`doc-unavailable`), so ids cannot be
-    /// probed.
+    /// There is no such document (yet). The peer may send changes that create it (vetted by
+    /// [`AccessPolicy::check_changes`], which registers it); until then it is answered as
+    /// missing and receives nothing, and once the document exists its access is decided again.
+    Absent,
+    /// Nothing; answered exactly like a missing document, so ids cannot be probed.
     Denied,
 }
 
 impl Access {
     /// Whether the peer may receive the document.
     pub fn can_read(self) -> bool {
-        !matches!(self, Access::Denied)
+        matches!(self, Access::ReadWrite | Access::ReadOnly)
+    }
+
+    /// Whether the peer's changes may be applied (and, for an absent document, create it).
+    pub fn can_write(self) -> bool {
+        matches!(self, Access::ReadWrite | Access::Absent)
     }
 }
 
@@ -33,7 +41,9 @@ pub trait AccessPolicy: Send {
         Ok(())
     }
 
-    /// What this connection may do with this document.
+    /// What this connection may do with this document. A policy that knows which documents
+    /// exist answers [`Access::Absent`] for the others; one that does not (a device, an open
+    /// server) may answer `ReadWrite`, and the engine then asks its storage.
     fn decide(&self, conn: ConnectionId, doc: &DocumentId) -> Access;
 
     /// Whether [`check_changes`](Self::check_changes) must see a writer's changes.

@@ -13,7 +13,7 @@ use crate::sync::{
     Access, AccessPolicy, Announce, CloseReason, ConnectionId, Direction, Effect, EngineConfig,
     Event, LoadedDocument, PersistTicket, Role, StorageFailure, Timestamp,
 };
-use crate::wire::{ChangedDocument, Message, PROTOCOL_V1, PeerMetadata};
+use crate::wire::{ChangedDocument, Message, PROTOCOL_V1, PeerMetadata, RefusalCode};
 
 /// Longest back-off between persist retries after storage failures.
 const MAX_PERSIST_BACKOFF: Duration = Duration::from_secs(30);
@@ -400,6 +400,24 @@ impl Engine {
                     });
                 }
             }
+            (
+                Phase::Ready(_),
+                Message::Refused {
+                    document_id,
+                    code,
+                    message,
+                    ..
+                },
+            ) => {
+                // Only a device listens to its server; a refusal sent to a server means nothing.
+                if self.config.role == Role::Device {
+                    self.effects.push(Effect::DocumentRefused {
+                        doc: document_id,
+                        code,
+                        message,
+                    });
+                }
+            }
             // Heads gossip is optional in the protocol (off by default in the JS client) and
             // catch-up covers what it is for; a repeated handshake or an error report changes
             // nothing here.
@@ -541,13 +559,22 @@ impl Engine {
     }
 
     fn on_sync(&mut self, conn: ConnectionId, doc_id: DocumentId, data: Vec<u8>, is_request: bool) {
-        if !self.policy.decide(conn, &doc_id).can_read() {
-            // Exactly what a missing document gets.
-            self.send_unavailable(conn, doc_id);
-            return;
-        }
+        let access = self.policy.decide(conn, &doc_id);
+        // Counted against the connection's bound whatever the answer, so the bound cannot tell
+        // a forbidden document from a missing one either.
         if !self.track(conn, doc_id) {
             return;
+        }
+        if !access.can_read() {
+            // Absent or forbidden: answered from memory, the same way for both, with no load;
+            // only changes that may create an absent document go on to be applied (and vetted).
+            let Some(message) = self.decode_sync(conn, &data) else {
+                return;
+            };
+            if access != Access::Absent || message.changes.is_empty() {
+                self.answer_unreadable(conn, doc_id, access, message, is_request);
+                return;
+            }
         }
         if self.doc_entry(doc_id).ready().is_some() {
             self.apply_sync(conn, doc_id, &data, is_request);
@@ -579,6 +606,181 @@ impl Engine {
                 document_id: doc,
             },
         );
+    }
+
+    /// Decodes a peer's sync message (cheap: the changes stay compressed) and refuses (closing
+    /// the connection) one that does not decode.
+    fn decode_sync(&mut self, conn: ConnectionId, data: &[u8]) -> Option<SyncMessage> {
+        match SyncMessage::decode(data) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                self.close(
+                    conn,
+                    CloseReason::ProtocolViolation(format!("undecodable sync message: {e}")),
+                );
+                None
+            }
+        }
+    }
+
+    /// [`decode_sync`](Self::decode_sync), then refuses (closing the connection) a message
+    /// that would crash or exhaust automerge.
+    fn decode_checked(&mut self, conn: ConnectionId, data: &[u8]) -> Option<SyncMessage> {
+        let message = self.decode_sync(conn, data)?;
+        // automerge trusts a peer's bloom filters and inflates its changes without a bound:
+        // refuse what would crash or exhaust it before it sees the message.
+        if let Err(e) =
+            crate::wire::check_sync_message(&message, crate::store::MAX_MERGE_BYTES as u64)
+        {
+            self.close(
+                conn,
+                CloseReason::ProtocolViolation(format!("unsafe sync message: {e}")),
+            );
+            return None;
+        }
+        Some(message)
+    }
+
+    /// Answers a sync message about a document the connection may not read, whether it is
+    /// absent or forbidden, exactly as a missing document is answered: `doc-unavailable` to a
+    /// `request`, the reply of an empty document to a `sync`. Changes to a forbidden document
+    /// are refused. Nothing of the document is read, and the connection is not left attached
+    /// to it; a connection waiting for an absent document is told when it arrives, if it may
+    /// read it then.
+    fn answer_unreadable(
+        &mut self,
+        conn: ConnectionId,
+        doc_id: DocumentId,
+        access: Access,
+        message: SyncMessage,
+        is_request: bool,
+    ) {
+        self.detach(conn, doc_id);
+        if !message.changes.is_empty() {
+            self.refuse(
+                conn,
+                doc_id,
+                RefusalCode::IdUnavailable,
+                "this document id belongs to a document you may not access; nothing of your \
+                 changes was stored: re-create the content under a new id"
+                    .to_owned(),
+            );
+            return;
+        }
+        if access == Access::Absent {
+            self.doc_entry(doc_id).waiters.insert(conn);
+        }
+        if is_request {
+            self.send_unavailable(conn, doc_id);
+            return;
+        }
+        // Its bloom filters are checked like any other (its changes are none).
+        if let Err(e) = crate::wire::check_sync_message(&message, 0) {
+            self.close(
+                conn,
+                CloseReason::ProtocolViolation(format!("unsafe sync message: {e}")),
+            );
+            return;
+        }
+        let mut empty = Automerge::new();
+        let mut state = SyncState::new();
+        if let Err(e) = empty.receive_sync_message(&mut state, message) {
+            self.close(
+                conn,
+                CloseReason::ProtocolViolation(format!("sync message does not apply: {e}")),
+            );
+            return;
+        }
+        let Some(reply) = empty.generate_sync_message(&mut state) else {
+            return;
+        };
+        let Some(remote) = self.remote(conn) else {
+            return;
+        };
+        let target_id = remote.peer_id.clone();
+        self.send(
+            conn,
+            Message::Sync {
+                sender_id: self.config.peer_id.clone(),
+                target_id,
+                document_id: doc_id,
+                data: reply.encode(),
+            },
+        );
+    }
+
+    /// Refuses a connection's changes: it is detached from the document, hears that the
+    /// document is unavailable, and is told why ([`Message::Refused`]).
+    fn refuse(&mut self, conn: ConnectionId, doc_id: DocumentId, code: RefusalCode, why: String) {
+        self.detach(conn, doc_id);
+        self.send_unavailable(conn, doc_id);
+        self.tell_refused(conn, doc_id, code, why);
+    }
+
+    /// Tells a connection its changes were refused, and the driver (for logs and metrics).
+    fn tell_refused(
+        &mut self,
+        conn: ConnectionId,
+        doc_id: DocumentId,
+        code: RefusalCode,
+        why: String,
+    ) {
+        tracing::warn!(%conn, doc = %doc_id, %code, reason = ?why, "refusing changes");
+        if let Some(remote) = self.remote(conn) {
+            let target_id = remote.peer_id.clone();
+            self.send(
+                conn,
+                Message::Refused {
+                    sender_id: self.config.peer_id.clone(),
+                    target_id,
+                    document_id: doc_id,
+                    code: code.as_str().to_owned(),
+                    message: why.clone(),
+                },
+            );
+        }
+        self.effects.push(Effect::ChangesRefused {
+            conn,
+            doc: doc_id,
+            code,
+            reason: why,
+        });
+    }
+
+    /// Takes a connection off a document: no sync state, not waiting for it. It stays counted
+    /// against the connection's bound (see [`track`](Self::track)).
+    fn detach(&mut self, conn: ConnectionId, doc_id: DocumentId) {
+        if let Some(doc) = self.docs.get_mut(&doc_id) {
+            doc.peers.remove(&conn);
+            doc.waiters.remove(&conn);
+        }
+    }
+
+    /// Decides access again for every connection attached to a document, as a peer or waiting
+    /// for it. Called when the document comes into existence (a connection that synced the id
+    /// before may be of another organisation) and when content reaches waiters: those who may
+    /// read it are synced, the others detached.
+    fn redecide(&mut self, doc_id: DocumentId) {
+        let Some(doc) = self.docs.get(&doc_id) else {
+            return;
+        };
+        let attached: BTreeSet<ConnectionId> = doc
+            .peers
+            .keys()
+            .chain(doc.waiters.iter())
+            .copied()
+            .collect();
+        for conn in attached {
+            let access = self.policy.decide(conn, &doc_id);
+            if access.can_read() && self.remote(conn).is_some() {
+                if let Some(doc) = self.docs.get_mut(&doc_id) {
+                    doc.waiters.remove(&conn);
+                }
+                self.ensure_peer(conn, doc_id, access);
+            } else {
+                self.detach(conn, doc_id);
+            }
+        }
     }
 
     /// Creates the sync state of `conn` for a loaded document, resuming a persisted one.
@@ -614,29 +816,11 @@ impl Engine {
         }
         // Access may have changed while the document loaded.
         let access = self.policy.decide(conn, &doc_id);
-        if !access.can_read() {
-            self.send_unavailable(conn, doc_id);
+        let Some(message) = self.decode_checked(conn, data) else {
             return;
-        }
-        let message = match SyncMessage::decode(data) {
-            Ok(m) => m,
-            Err(e) => {
-                self.close(
-                    conn,
-                    CloseReason::ProtocolViolation(format!("undecodable sync message: {e}")),
-                );
-                return;
-            }
         };
-        // automerge trusts a peer's bloom filters and inflates its changes without a bound:
-        // refuse what would crash or exhaust it before it sees the message.
-        if let Err(e) =
-            crate::wire::check_sync_message(&message, crate::store::MAX_MERGE_BYTES as u64)
-        {
-            self.close(
-                conn,
-                CloseReason::ProtocolViolation(format!("unsafe sync message: {e}")),
-            );
+        if !access.can_read() && (access != Access::Absent || message.changes.is_empty()) {
+            self.answer_unreadable(conn, doc_id, access, message, is_request);
             return;
         }
         let role = self.config.role;
@@ -667,9 +851,8 @@ impl Engine {
             return;
         };
         let before = content.get_heads();
-        let vetted = access == Access::ReadWrite
-            && !message.changes.is_empty()
-            && self.policy.checks_changes();
+        let vetted =
+            access.can_write() && !message.changes.is_empty() && self.policy.checks_changes();
         let state_before = vetted.then(|| peer.state.clone());
         // Applied in place and vetted afterwards: copying a large document for every incoming
         // keystroke would cost far more than rebuilding it on the rare refusal.
@@ -693,21 +876,16 @@ impl Engine {
                     peer.state = state;
                 }
                 if applied.is_ok() {
-                    tracing::warn!(%conn, doc = %doc_id, %why, "refusing changes");
-                    // Stop taking this peer's changes to the document; it still reads.
-                    if let Some(peer) = doc.peers.get_mut(&conn) {
-                        peer.set_access(Access::ReadOnly);
-                    }
                     let missing = doc.ready().is_none_or(|d| d.get_heads().is_empty());
                     if missing {
-                        doc.peers.remove(&conn);
-                        self.send_unavailable(conn, doc_id);
+                        self.refuse(conn, doc_id, RefusalCode::NotPermitted, why);
+                    } else {
+                        // Stop taking this peer's changes to the document; it still reads.
+                        if let Some(peer) = doc.peers.get_mut(&conn) {
+                            peer.set_access(Access::ReadOnly);
+                        }
+                        self.tell_refused(conn, doc_id, RefusalCode::NotPermitted, why);
                     }
-                    self.effects.push(Effect::ChangesRefused {
-                        conn,
-                        doc: doc_id,
-                        reason: why,
-                    });
                     return;
                 }
             }
@@ -736,15 +914,10 @@ impl Engine {
             peer.state.last_sent_heads.clone_from(&doc.durable_heads);
         }
         let changed = content.get_heads() != before;
-        if changed && !doc.waiters.is_empty() {
-            // Late arrival: those told "unavailable" get it now, if they may see it.
-            let waiters: Vec<ConnectionId> = std::mem::take(&mut doc.waiters).into_iter().collect();
-            for waiter in waiters {
-                let access = self.policy.decide(waiter, &doc_id);
-                if access.can_read() && self.remote(waiter).is_some() {
-                    self.ensure_peer(waiter, doc_id, access);
-                }
-            }
+        if changed && (before.is_empty() || !doc.waiters.is_empty()) {
+            // The document came into existence, or reached connections told "unavailable":
+            // whoever is attached is decided again, on the document as it is now registered.
+            self.redecide(doc_id);
         }
         if changed {
             self.schedule(doc_id, self.now);
@@ -846,6 +1019,17 @@ impl Engine {
         if !self.policy.decide(from, &doc_id).can_read() {
             return;
         }
+        // A server relays under the peer id the connection joined with (bound to its user),
+        // never the one the message claims: nobody's presence can arrive labelled as another's,
+        // and the duplicate counters are per authenticated sender, so nobody can use up
+        // another's. A device takes its server's word.
+        let sender = match self.config.role {
+            Role::Server => match self.remote(from) {
+                Some(remote) => remote.peer_id.clone(),
+                None => return,
+            },
+            Role::Device => sender,
+        };
         let Some(doc) = self.docs.get_mut(&doc_id) else {
             return;
         };
@@ -920,14 +1104,16 @@ impl Engine {
             let docs: Vec<DocumentId> = c.docs.iter().copied().collect();
             for doc_id in docs {
                 let access = self.policy.decide(conn, &doc_id);
-                if !access.can_read() {
+                if access == Access::Absent {
+                    // Still waiting for it to exist; nothing of it can be attached yet.
+                    if let Some(doc) = self.docs.get_mut(&doc_id) {
+                        doc.peers.remove(&conn);
+                    }
+                } else if !access.can_read() {
                     if let Some(c) = self.conns.get_mut(&conn) {
                         c.docs.remove(&doc_id);
                     }
-                    if let Some(doc) = self.docs.get_mut(&doc_id) {
-                        doc.peers.remove(&conn);
-                        doc.waiters.remove(&conn);
-                    }
+                    self.detach(conn, doc_id);
                 } else if let Some(peer) = self
                     .docs
                     .get_mut(&doc_id)
@@ -1123,6 +1309,16 @@ impl Engine {
         let missing = content.get_heads().is_empty();
         let conns: Vec<ConnectionId> = doc.peers.keys().copied().collect();
         for conn in conns {
+            // Decided again for every message that leaves: no path that attached a peer can
+            // make it receive a document it may not read.
+            let access = self.policy.decide(conn, &doc_id);
+            if !access.can_read() {
+                doc.peers.remove(&conn);
+                continue;
+            }
+            if let Some(peer) = doc.peers.get_mut(&conn) {
+                peer.set_access(access);
+            }
             let Some(remote) = self.conns.get(&conn).and_then(Conn::remote) else {
                 continue;
             };

@@ -4,7 +4,7 @@ use automerge::ChangeHash;
 
 use crate::ids::{DocumentId, PeerId, StorageId};
 use crate::sync::{CloseReason, ConnectionId, Direction, PersistTicket};
-use crate::wire::{ChangedDocument, Message};
+use crate::wire::{ChangedDocument, Message, RefusalCode};
 
 /// A storage operation failed; the engine keeps the work and retries or gives up safely.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,14 +172,27 @@ pub enum Effect {
         /// Which document.
         doc: DocumentId,
     },
-    /// The access policy refused a connection's changes to a document (they were not applied).
+    /// The engine refused a connection's changes to a document (they were not applied, and the
+    /// peer was told with [`Message::Refused`]). For the server's logs and metrics.
     ChangesRefused {
         /// Whose changes.
         conn: ConnectionId,
         /// Which document.
         doc: DocumentId,
-        /// The policy's reason.
+        /// Why, as told to the peer.
+        code: RefusalCode,
+        /// The policy's reason (holds peer-supplied text: log it quoted).
         reason: String,
+    },
+    /// Our server refused our changes to a document (device role): nothing of them is on the
+    /// server. With [`RefusalCode::IdUnavailable`] the content must be re-created under a new id.
+    DocumentRefused {
+        /// Which document.
+        doc: DocumentId,
+        /// The server's code, as sent (codes this version does not know are kept).
+        code: String,
+        /// The server's explanation.
+        message: String,
     },
     /// A connection asked for a catch-up page (server role): answer with
     /// [`Event::AnswerChanges`].

@@ -804,6 +804,7 @@ impl Sim {
             }
             Effect::DocumentChanged { .. }
             | Effect::ChangesRefused { .. }
+            | Effect::DocumentRefused { .. }
             | Effect::DocumentUnavailable { .. }
             | Effect::EphemeralReceived { .. } => {
                 tracing::trace!(node = %self.nodes[node.0].name, ?effect, "notification");

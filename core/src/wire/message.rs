@@ -151,6 +151,21 @@ pub enum Message {
         /// Whether more pages follow.
         more: bool,
     },
+    /// enlace extension, server -> client: the client's changes to a document were refused, and
+    /// nothing of them was applied or stored. Stock automerge-repo clients drop message types
+    /// they do not know, so it is safe to send to them.
+    Refused {
+        /// The server.
+        sender_id: PeerId,
+        /// The client whose changes were refused.
+        target_id: PeerId,
+        /// Which document.
+        document_id: DocumentId,
+        /// A stable, machine-readable code (see [`RefusalCode`](crate::wire::RefusalCode)).
+        code: String,
+        /// What to tell the person, in English.
+        message: String,
+    },
     /// Client -> server: the client is going away (the socket closes next).
     Leave {
         /// Who leaves.
@@ -177,6 +192,7 @@ impl Message {
             Message::RemoteHeadsChanged { .. } => "remote-heads-changed",
             Message::ChangesRequest { .. } => "enlace-changes-request",
             Message::Changes { .. } => "enlace-changes",
+            Message::Refused { .. } => "enlace-refused",
             Message::Leave { .. } => "leave",
             Message::Error { .. } => "error",
         }
@@ -188,9 +204,47 @@ impl Message {
             Message::Sync { document_id, .. }
             | Message::Request { document_id, .. }
             | Message::DocUnavailable { document_id, .. }
+            | Message::Refused { document_id, .. }
             | Message::Ephemeral { document_id, .. }
             | Message::RemoteHeadsChanged { document_id, .. } => Some(*document_id),
             _ => None,
         }
+    }
+}
+
+/// Why the server refused changes, as carried by [`Message::Refused`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RefusalCode {
+    /// The document id belongs to a document the sender may not access (someone else's, or
+    /// one the sender lost access to). The content is not lost: re-create it under a new id.
+    IdUnavailable,
+    /// The changes break an access rule (creating a document in an account the sender is not
+    /// on, moving a document to another account, changing its kind) or the document cannot be
+    /// classified; the message says which.
+    NotPermitted,
+}
+
+impl RefusalCode {
+    /// The wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefusalCode::IdUnavailable => "id_unavailable",
+            RefusalCode::NotPermitted => "not_permitted",
+        }
+    }
+
+    /// The code of a wire form, `None` for a code this version does not know.
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "id_unavailable" => Some(RefusalCode::IdUnavailable),
+            "not_permitted" => Some(RefusalCode::NotPermitted),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for RefusalCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }

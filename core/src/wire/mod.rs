@@ -51,5 +51,5 @@ pub use codec::{decode, encode};
 pub use error::{DecodeError, FieldError};
 pub use inflate::{InflateError, check_automerge_bytes};
 pub use limits::{DecodeLimits, Limit};
-pub use message::{ChangedDocument, Message, PROTOCOL_V1, PeerMetadata, RemoteHeads};
+pub use message::{ChangedDocument, Message, PROTOCOL_V1, PeerMetadata, RefusalCode, RemoteHeads};
 pub use sync_guard::{MAX_BLOOM_PROBES, UnsafeSyncMessage, check_sync_message};

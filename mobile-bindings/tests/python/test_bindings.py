@@ -288,4 +288,4 @@ def test_visit_meeting_note_and_action_item(store):
 
 
 def test_sync_status_is_defined_for_the_ui():
-    assert {s.name for s in m.SyncStatus} == {"ONLY_ON_THIS_PHONE", "SYNCING", "SAVED_ON_SERVER"}
+    assert {s.name for s in m.SyncStatus} == {"ONLY_ON_THIS_PHONE", "SYNCING", "SAVED_ON_SERVER", "REFUSED_BY_SERVER"}

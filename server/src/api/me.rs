@@ -99,7 +99,7 @@ pub(crate) async fn document(
     let access = match access {
         Access::ReadWrite => "read_write",
         Access::ReadOnly => "read_only",
-        Access::Denied => return Err(ApiError::NotFound),
+        Access::Absent | Access::Denied => return Err(ApiError::NotFound),
     };
     Ok(Json(json!({
         "id": doc.to_string(),

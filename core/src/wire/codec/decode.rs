@@ -68,6 +68,13 @@ pub fn decode(frame: &[u8], limits: &DecodeLimits) -> Result<Message, DecodeErro
             limit: r.uint(LIMIT)?,
         }),
         T_CHANGES => r.changes(),
+        T_REFUSED => Ok(Message::Refused {
+            sender_id: r.peer_id(SENDER_ID)?,
+            target_id: r.peer_id(TARGET_ID)?,
+            document_id: r.document_id()?,
+            code: r.text(CODE)?,
+            message: r.text(MESSAGE)?,
+        }),
         T_LEAVE => Ok(Message::Leave {
             sender_id: r.peer_id(SENDER_ID)?,
         }),

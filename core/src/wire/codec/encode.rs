@@ -257,6 +257,21 @@ fn write_message(e: &mut Enc, message: &Message) -> Res {
             }
             e.str(MORE)?.bool(*more)?;
         }
+        Message::Refused {
+            sender_id,
+            target_id,
+            document_id,
+            code,
+            message,
+        } => {
+            object(e, 6)?;
+            key_str(e, TYPE, T_REFUSED)?;
+            key_str(e, SENDER_ID, sender_id.as_str())?;
+            key_str(e, TARGET_ID, target_id.as_str())?;
+            key_str(e, DOCUMENT_ID, &document_id.to_string())?;
+            key_str(e, CODE, code)?;
+            key_str(e, MESSAGE, message)?;
+        }
         Message::Leave { sender_id } => {
             object(e, 2)?;
             key_str(e, TYPE, T_LEAVE)?;

@@ -18,6 +18,7 @@ pub(crate) const NEW_HEADS: &str = "newHeads";
 pub(crate) const HEADS: &str = "heads";
 pub(crate) const TIMESTAMP: &str = "timestamp";
 pub(crate) const MESSAGE: &str = "message";
+pub(crate) const CODE: &str = "code";
 
 pub(crate) const T_JOIN: &str = "join";
 pub(crate) const T_PEER: &str = "peer";
@@ -36,3 +37,4 @@ pub(crate) const CURSOR: &str = "cursor";
 pub(crate) const MORE: &str = "more";
 pub(crate) const T_CHANGES_REQUEST: &str = "enlace-changes-request";
 pub(crate) const T_CHANGES: &str = "enlace-changes";
+pub(crate) const T_REFUSED: &str = "enlace-refused";
