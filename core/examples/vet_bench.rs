@@ -36,6 +36,7 @@ impl AccessPolicy for Checking {
         _conn: ConnectionId,
         _doc: &DocumentId,
         after: &Automerge,
+        _before: &[automerge::ChangeHash],
     ) -> Result<(), String> {
         match classify(after) {
             Some(c) if c.account_id == "acme" => Ok(()),

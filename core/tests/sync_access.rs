@@ -163,6 +163,7 @@ impl AccessPolicy for NoMoves {
         _conn: ConnectionId,
         _doc: &DocumentId,
         after: &automerge::Automerge,
+        _before: &[automerge::ChangeHash],
     ) -> Result<(), String> {
         use automerge::ReadDoc;
         match after.get(ROOT, "account_id") {

@@ -9,8 +9,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use automerge::Automerge;
+use automerge::{Automerge, ChangeHash};
 use enlace_core::ids::{DocumentId, PeerId};
+use enlace_core::model::authority::{self, Writer};
 use enlace_core::model::{DocumentKind, classify};
 use enlace_core::store::Registration;
 use enlace_core::sync::{Access, AccessPolicy, ConnectionId};
@@ -222,6 +223,7 @@ impl AccessPolicy for ServerPolicy {
         conn: ConnectionId,
         doc: &DocumentId,
         after: &Automerge,
+        before: &[ChangeHash],
     ) -> Result<(), String> {
         let mut state = self.shared.lock();
         let Some(user) = state.conns.get(&conn).map(|p| p.user.clone()) else {
@@ -231,7 +233,11 @@ impl AccessPolicy for ServerPolicy {
             return Err("the document has no readable kind and account_id".into());
         };
         match state.registry.get(doc) {
-            Some(Registered::Document { kind, account, .. }) => {
+            Some(Registered::Document {
+                kind,
+                account,
+                creator,
+            }) => {
                 if found.kind != *kind {
                     return Err(format!("a {kind} cannot become a {}", found.kind));
                 }
@@ -242,7 +248,10 @@ impl AccessPolicy for ServerPolicy {
                         found.account_id
                     ));
                 }
-                Ok(())
+                let writer = Writer {
+                    may_review: state.snapshot.may_review(&user, account, creator.as_ref()),
+                };
+                authority::check_write(after, before, *kind, writer).map_err(|e| e.to_string())
             }
             Some(Registered::Unclassified) => Err("unclassified document".into()),
             None => {
@@ -252,6 +261,9 @@ impl AccessPolicy for ServerPolicy {
                 if !state.snapshot.may_create_in(&user, &account) {
                     return Err(format!("not on the team of account {account}"));
                 }
+                // Nobody creates a document already sent, numbered or reviewed.
+                authority::check_write(after, before, found.kind, Writer::default())
+                    .map_err(|e| e.to_string())?;
                 let registration = Registration {
                     kind: Some(found.kind),
                     account_id: Some(account.to_string()),

@@ -234,3 +234,116 @@ async fn relayed_ephemeral_messages_carry_the_authenticated_sender() {
     }
     server.stop().await.expect("clean stop");
 }
+
+/// Waits for the server to refuse (`not_permitted`) or acknowledge the client's copy of `doc`.
+async fn refused_or_acknowledged(client: &Client, doc: DocumentId) -> &'static str {
+    let view = client
+        .wait_for("the server's verdict", PATIENCE, |v| {
+            v.refused.contains_key(&doc) || v.in_sync(&doc)
+        })
+        .await
+        .expect("a verdict");
+    match view.refused.get(&doc) {
+        Some((code, _)) if code == "not_permitted" => "refused",
+        Some(_) => "refused with another code",
+        None => "acknowledged",
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fields_only_the_server_or_a_reviewer_writes_are_refused_from_clients() {
+    let dir = tempfile::tempdir().expect("data dir");
+    let agency = fixture::seed(dir.path());
+    let server = TestServer::start_authenticated(dir.path(), |_| {}).await;
+    let url = server.ws_url();
+    let jr = Client::connect_with_bearer(&url, "jr-phone", agency.token("jr"))
+        .await
+        .expect("connects");
+
+    // A contact report in review; the client writes `sent` itself.
+    let note = DocumentId::new_random();
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "kind", "meeting_note").expect("put");
+    doc.put(ROOT, "account_id", "acme").expect("put");
+    let report = doc
+        .put_object(ROOT, "contact_report", automerge::ObjType::Map)
+        .expect("put");
+    let status = doc
+        .put_object(&report, "status", automerge::ObjType::Map)
+        .expect("put");
+    let round = doc
+        .put_object(&status, "0", automerge::ObjType::Map)
+        .expect("put");
+    doc.put(&round, "draft", true).expect("put");
+    doc.put(&round, "in_review", true).expect("put");
+    jr.adopt(note, Automerge::load(&doc.save()).expect("loads"))
+        .await;
+    assert_eq!(refused_or_acknowledged(&jr, note).await, "acknowledged");
+    let acknowledged = jr.view().heads(&note);
+    jr.change(note, |tx| {
+        use automerge::ReadDoc;
+        let report = tx.get(ROOT, "contact_report").expect("get").expect("map").1;
+        let status = tx.get(&report, "status").expect("get").expect("map").1;
+        let round = tx.get(&status, "0").expect("get").expect("map").1;
+        tx.put(&round, "sent", true).expect("put");
+        tx.put(&report, "report_no", "ACME-2026-0001").expect("put");
+    })
+    .await;
+    assert_eq!(refused_or_acknowledged(&jr, note).await, "refused");
+
+    // The server kept the report as it was: a teammate fetching it gets the acknowledged heads.
+    let mate = Client::connect_with_bearer(&url, "mate-phone", agency.token("mate"))
+        .await
+        .expect("connects");
+    mate.subscribe(note);
+    mate.wait_for("the teammate has the report", PATIENCE, |v| {
+        v.heads(&note) == acknowledged
+    })
+    .await
+    .expect("the server's copy has no client-written `sent`");
+
+    // A storecheck its creator marks reviewed: refused; its creator's supervisor: accepted.
+    let sub = Client::connect_with_bearer(&url, "sub-phone", agency.token("sub-sup"))
+        .await
+        .expect("connects");
+    let check = DocumentId::new_random();
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "kind", "storecheck").expect("put");
+    doc.put(ROOT, "account_id", "beta").expect("put");
+    let status = doc
+        .put_object(ROOT, "status", automerge::ObjType::Map)
+        .expect("put");
+    let round = doc
+        .put_object(&status, "0", automerge::ObjType::Map)
+        .expect("put");
+    for s in ["draft", "in_progress", "submitted"] {
+        doc.put(&round, s, true).expect("put");
+    }
+    sub.adopt(check, Automerge::load(&doc.save()).expect("loads"))
+        .await;
+    assert_eq!(refused_or_acknowledged(&sub, check).await, "acknowledged");
+    let saved = sub
+        .read(check, |d| d.map(Automerge::save))
+        .await
+        .expect("held");
+    let mark_reviewed = |tx: &mut automerge::transaction::Transaction<'_>| {
+        use automerge::ReadDoc;
+        let status = tx.get(ROOT, "status").expect("get").expect("map").1;
+        let round = tx.get(&status, "0").expect("get").expect("map").1;
+        tx.put(&round, "reviewed", true).expect("put");
+    };
+    sub.change(check, mark_reviewed).await;
+    assert_eq!(refused_or_acknowledged(&sub, check).await, "refused");
+    let sup = Client::connect_with_bearer(&url, "sup-phone", agency.token("sup"))
+        .await
+        .expect("connects");
+    sup.adopt(check, Automerge::load(&saved).expect("loads"))
+        .await;
+    sup.change(check, mark_reviewed).await;
+    assert_eq!(refused_or_acknowledged(&sup, check).await, "acknowledged");
+
+    for client in [jr, mate, sub, sup] {
+        client.close().await;
+    }
+    server.stop().await.expect("clean stop");
+}

@@ -21,6 +21,7 @@
 mod macros;
 
 pub mod action_item;
+pub mod authority;
 pub mod automerge_ids;
 pub mod client_visit;
 pub mod common;

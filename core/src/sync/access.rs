@@ -1,6 +1,6 @@
 //! Access decisions: the engine asks, the embedding application (the server) answers.
 
-use automerge::Automerge;
+use automerge::{Automerge, ChangeHash};
 
 use crate::ids::{DocumentId, PeerId};
 use crate::sync::ConnectionId;
@@ -51,7 +51,8 @@ pub trait AccessPolicy: Send {
         false
     }
 
-    /// Vets changes from a read-write connection: `after` is the document with them applied.
+    /// Vets changes from a read-write connection: `after` is the document with them applied,
+    /// `before` its heads without them (empty for a new document).
     /// A refusal undoes them (the document is rebuilt as it was, so nothing of them stays in
     /// memory or reaches storage), makes the connection read-only for this document, and, for a
     /// document that did not exist yet, answers `doc-unavailable`. A server uses this to classify
@@ -62,6 +63,7 @@ pub trait AccessPolicy: Send {
         _conn: ConnectionId,
         _doc: &DocumentId,
         _after: &Automerge,
+        _before: &[ChangeHash],
     ) -> Result<(), String> {
         Ok(())
     }

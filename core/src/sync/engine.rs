@@ -859,7 +859,10 @@ impl Engine {
         let applied = content.receive_sync_message(&mut peer.state, message);
         if vetted && content.get_heads() != before {
             let refusal = match &applied {
-                Ok(()) => self.policy.check_changes(conn, &doc_id, content).err(),
+                Ok(()) => self
+                    .policy
+                    .check_changes(conn, &doc_id, content, &before)
+                    .err(),
                 // A message that failed halfway may have applied some changes unvetted.
                 Err(e) => Some(format!("sync message does not apply: {e}")),
             };

@@ -264,6 +264,19 @@ impl Snapshot {
         Access::Denied
     }
 
+    /// Whether `user` reviews documents of `account` created by `creator`: they (transitively)
+    /// supervise the creator, or are on the account's team as a director or higher. Reviewers
+    /// mark storechecks `reviewed`; the rules are in `docs/access.md`.
+    pub fn may_review(&self, user: &UserId, account: &AccountId, creator: Option<&UserId>) -> bool {
+        creator
+            .is_some_and(|c| c != user && self.supervises.get(user).is_some_and(|s| s.contains(c)))
+            || self
+                .teams
+                .get(account)
+                .and_then(|team| team.get(user))
+                .is_some_and(|role| *role >= Role::AccountDirector)
+    }
+
     /// Whether `user` may create documents in `account`: they are on its team.
     pub fn may_create_in(&self, user: &UserId, account: &AccountId) -> bool {
         self.teams

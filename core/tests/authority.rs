@@ -1,0 +1,201 @@
+//! What only the server or a reviewer may write, checked on raw automerge writes as a stock
+//! client would make them (`model::authority::check_write`).
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
+use enlace_core::model::DocumentKind;
+use enlace_core::model::authority::{AuthorityViolation, Writer, check_write};
+
+const DEVICE: Writer = Writer { may_review: false };
+const REVIEWER: Writer = Writer { may_review: true };
+
+/// A document of `kind` whose status (at `parent.status`) reached `states` in round 0.
+fn with_status(kind: &str, states: &[&str]) -> AutoCommit {
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "kind", kind).expect("put");
+    doc.put(ROOT, "account_id", "acme").expect("put");
+    let parent = if kind == "meeting_note" {
+        doc.put_object(ROOT, "contact_report", ObjType::Map)
+            .expect("put")
+    } else {
+        ROOT
+    };
+    let status = doc
+        .put_object(&parent, "status", ObjType::Map)
+        .expect("put");
+    let round = doc.put_object(&status, "0", ObjType::Map).expect("put");
+    for s in states {
+        doc.put(&round, *s, true).expect("put");
+    }
+    doc.commit();
+    doc
+}
+
+fn status_obj(doc: &AutoCommit, kind: &str) -> ObjId {
+    let parent = if kind == "meeting_note" {
+        doc.get(ROOT, "contact_report")
+            .expect("get")
+            .expect("report")
+            .1
+    } else {
+        ROOT
+    };
+    doc.get(&parent, "status").expect("get").expect("status").1
+}
+
+/// Applies `edit` on top of `doc` and checks the write.
+fn write(
+    doc: &mut AutoCommit,
+    kind: DocumentKind,
+    writer: Writer,
+    edit: impl FnOnce(&mut AutoCommit),
+) -> Result<(), AuthorityViolation> {
+    let before: Vec<ChangeHash> = doc.get_heads();
+    edit(doc);
+    doc.commit();
+    check_write(doc.document(), &before, kind, writer)
+}
+
+fn round0(doc: &AutoCommit, kind: &str) -> ObjId {
+    let status = status_obj(doc, kind);
+    doc.get(&status, "0").expect("get").expect("round").1
+}
+
+#[test]
+fn ordinary_moves_and_edits_pass() {
+    let mut doc = with_status("storecheck", &["draft"]);
+    let result = write(&mut doc, DocumentKind::Storecheck, DEVICE, |d| {
+        let round = round0(d, "storecheck");
+        d.put(&round, "in_progress", true).expect("put");
+        d.put(ROOT, "general_notes", "góndola ordenada")
+            .expect("put");
+    });
+    assert_eq!(result, Ok(()));
+}
+
+#[test]
+fn a_client_cannot_send_a_contact_report() {
+    let mut doc = with_status("meeting_note", &["draft", "in_review"]);
+    let result = write(&mut doc, DocumentKind::MeetingNote, REVIEWER, |d| {
+        let round = round0(d, "meeting_note");
+        d.put(&round, "sent", true).expect("put");
+    });
+    assert!(
+        matches!(result, Err(AuthorityViolation::ForbiddenState { ref state, .. }) if state == "sent"),
+        "{result:?}"
+    );
+}
+
+#[test]
+fn a_client_cannot_number_a_report_nor_date_its_sending() {
+    for key in ["report_no", "sent_at"] {
+        let mut doc = with_status("meeting_note", &["draft"]);
+        let result = write(&mut doc, DocumentKind::MeetingNote, REVIEWER, |d| {
+            let report = d
+                .get(ROOT, "contact_report")
+                .expect("get")
+                .expect("report")
+                .1;
+            d.put(&report, key, "ACME-2026-0001").expect("put");
+        });
+        assert!(
+            matches!(result, Err(AuthorityViolation::ServerField { .. })),
+            "{key}: {result:?}"
+        );
+    }
+}
+
+#[test]
+fn a_status_cannot_move_backwards_by_deleting_a_state_or_a_round() {
+    let mut doc = with_status("storecheck", &["draft", "in_progress", "submitted"]);
+    let result = write(&mut doc, DocumentKind::Storecheck, REVIEWER, |d| {
+        let round = round0(d, "storecheck");
+        d.delete(&round, "submitted").expect("delete");
+    });
+    assert!(
+        matches!(result, Err(AuthorityViolation::StatusRemoved { .. })),
+        "{result:?}"
+    );
+
+    let mut doc = with_status("storecheck", &["draft"]);
+    let result = write(&mut doc, DocumentKind::Storecheck, REVIEWER, |d| {
+        let status = status_obj(d, "storecheck");
+        d.delete(&status, "0").expect("delete");
+    });
+    assert!(
+        matches!(result, Err(AuthorityViolation::StatusRemoved { .. })),
+        "{result:?}"
+    );
+}
+
+#[test]
+fn a_client_cannot_reopen() {
+    let mut doc = with_status("storecheck", &["draft", "in_progress", "submitted"]);
+    let result = write(&mut doc, DocumentKind::Storecheck, REVIEWER, |d| {
+        let status = status_obj(d, "storecheck");
+        let round = d.put_object(&status, "1", ObjType::Map).expect("put");
+        d.put(&round, "in_progress", true).expect("put");
+    });
+    assert!(
+        matches!(result, Err(AuthorityViolation::Reopened { .. })),
+        "{result:?}"
+    );
+}
+
+#[test]
+fn only_a_reviewer_marks_a_storecheck_reviewed() {
+    let reviewed = |writer| {
+        let mut doc = with_status("storecheck", &["draft", "in_progress", "submitted"]);
+        write(&mut doc, DocumentKind::Storecheck, writer, |d| {
+            let round = round0(d, "storecheck");
+            d.put(&round, "reviewed", true).expect("put");
+            d.put(ROOT, "reviewed_by", "sup").expect("put");
+        })
+    };
+    assert!(matches!(
+        reviewed(DEVICE),
+        Err(AuthorityViolation::NotAReviewer { .. })
+    ));
+    assert_eq!(reviewed(REVIEWER), Ok(()));
+}
+
+#[test]
+fn a_new_document_cannot_start_sent_reopened_or_in_an_unknown_state() {
+    for (kind, states, round) in [
+        ("meeting_note", vec!["draft", "in_review", "sent"], "0"),
+        ("storecheck", vec!["draft"], "1"),
+        ("storecheck", vec!["draft", "archived"], "0"),
+    ] {
+        let mut doc = AutoCommit::new();
+        let parent = if kind == "meeting_note" {
+            doc.put_object(ROOT, "contact_report", ObjType::Map)
+                .expect("put")
+        } else {
+            ROOT
+        };
+        let status = doc
+            .put_object(&parent, "status", ObjType::Map)
+            .expect("put");
+        let r = doc.put_object(&status, round, ObjType::Map).expect("put");
+        for s in &states {
+            doc.put(&r, *s, true).expect("put");
+        }
+        doc.commit();
+        let kind_enum = DocumentKind::parse(kind).expect("kind");
+        let result = check_write(doc.document(), &[], kind_enum, DEVICE);
+        assert!(
+            result.is_err(),
+            "{kind} {states:?} in round {round}: {result:?}"
+        );
+    }
+    let fresh = with_status("storecheck", &["draft"]);
+    assert_eq!(
+        check_write(
+            fresh.clone().document(),
+            &[],
+            DocumentKind::Storecheck,
+            DEVICE
+        ),
+        Ok(())
+    );
+}
