@@ -8,6 +8,7 @@
 
 mod schema;
 mod snapshot;
+mod text;
 mod types;
 
 use std::path::Path;
@@ -17,15 +18,14 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 pub use snapshot::{AccountView, Principal, Snapshot, TokenRecord, UserRecord};
+pub use text::MAX_TEXT_LEN;
 pub use types::{AccountId, MAX_ID_LEN, OrgId, ParseError, Role, TokenId, UserId};
 
 use crate::auth::secret::{self, RandomError};
+use text::text;
 
 /// The directory's file name inside the data directory.
 pub const DIRECTORY_FILE: &str = "directory.sqlite3";
-
-/// Longest name, email or token label stored.
-pub const MAX_TEXT_LEN: usize = 256;
 
 /// Longest token lifetime accepted: a year. Phones renew long before.
 pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(366 * 24 * 3600);
@@ -79,16 +79,6 @@ pub struct IssuedToken {
 #[derive(Debug)]
 pub struct Directory {
     conn: Mutex<Connection>,
-}
-
-fn text(value: &str, what: &str) -> Result<String, DirectoryError> {
-    let value = value.trim();
-    if value.is_empty() || value.len() > MAX_TEXT_LEN || value.chars().any(char::is_control) {
-        return Err(DirectoryError::Invalid(format!(
-            "{what} must be 1 to {MAX_TEXT_LEN} printable characters"
-        )));
-    }
-    Ok(value.to_owned())
 }
 
 /// Milliseconds since the Unix epoch, now.
