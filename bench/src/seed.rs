@@ -36,9 +36,8 @@ pub fn seed(data: &Path, users: usize, account: &str) -> Result<Value, BenchErro
         let email = format!("{name}@bench.invalid");
         let user =
             directory.create_user(&org, Some(user), &name, &email, Role::AccountExecutive)?;
-        directory.set_member(Some(&org), &account, &user, None)?;
-        let issued =
-            directory.issue_token(Some(&org), &user, Duration::from_secs(24 * 3600), "bench")?;
+        directory.set_member(&org, &account, &user, None)?;
+        let issued = directory.issue_token(&org, &user, Duration::from_secs(24 * 3600), "bench")?;
         tokens.push_str(&issued.token);
         tokens.push('\n');
         if (i + 1) % 100 == 0 {

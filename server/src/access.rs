@@ -16,45 +16,31 @@ use enlace_core::model::{DocumentKind, classify};
 use enlace_core::store::Registration;
 use enlace_core::sync::{Access, AccessPolicy, ConnectionId};
 
-use crate::directory::{AccountId, Principal, Snapshot, UserId, now_ms};
+use crate::directory::{AccountId, AccountKey, Principal, Snapshot, UserKey, now_ms};
 
 /// Most peer-id bindings remembered. Past it, bindings of peers with no open socket are
 /// forgotten (a forgotten id can be claimed again, which only matters while its owner is
 /// connected, and then it is never forgotten).
 const MAX_PEER_BINDINGS: usize = 200_000;
 
-/// A document as the registry knows it.
+/// A document as the registry knows it (`auth::registry` reads and writes the stored form).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Registered {
-    /// Stored before access control, with no readable kind or account: nobody reads it.
+    /// Stored before access control, with no readable kind or account, or naming an account no
+    /// single organisation has: nobody reads it.
     Unclassified,
-    /// A document of an account.
+    /// A document of an account; account and creator are of one organisation.
     Document {
         kind: DocumentKind,
-        account: AccountId,
-        creator: Option<UserId>,
+        account: AccountKey,
+        creator: Option<UserKey>,
     },
-}
-
-impl Registered {
-    /// The in-memory form of a stored registration.
-    pub(crate) fn from_registration(r: &Registration) -> Self {
-        let account = r.account_id.as_deref().and_then(|a| a.parse().ok());
-        match (r.kind, account) {
-            (Some(kind), Some(account)) => Registered::Document {
-                kind,
-                account,
-                creator: r.creator.as_deref().and_then(|c| c.parse().ok()),
-            },
-            _ => Registered::Unclassified,
-        }
-    }
 }
 
 struct State {
     snapshot: Arc<Snapshot>,
     conns: HashMap<ConnectionId, Principal>,
-    peers: HashMap<PeerId, UserId>,
+    peers: HashMap<PeerId, UserKey>,
     registry: HashMap<DocumentId, Registered>,
     /// New registrations for the hub to store.
     pending: Vec<(DocumentId, Registration)>,
@@ -141,7 +127,7 @@ impl SharedAccess {
     /// What `user` may do with `doc`: `Denied` for documents that do not exist too.
     pub(crate) fn document_access(
         &self,
-        user: &UserId,
+        user: &UserKey,
         doc: &DocumentId,
     ) -> (Access, Option<Registered>) {
         let state = self.lock();
@@ -185,7 +171,7 @@ impl AccessPolicy for ServerPolicy {
             Some(_) => {}
             None => {
                 if state.peers.len() >= MAX_PEER_BINDINGS {
-                    let live: std::collections::HashSet<UserId> =
+                    let live: std::collections::HashSet<UserKey> =
                         state.conns.values().map(|p| p.user.clone()).collect();
                     state.peers.retain(|_, owner| live.contains(owner));
                 }
@@ -241,11 +227,12 @@ impl AccessPolicy for ServerPolicy {
                 if found.kind != *kind {
                     return Err(format!("a {kind} cannot become a {}", found.kind));
                 }
-                if found.account_id != account.as_str() {
-                    // Debug-quoted: the account id is the peer's, and reasons reach the logs.
+                // Ids are case-insensitive: `ACME` still names `acme`. Debug-quoted: the
+                // account id is the peer's, and reasons reach the logs.
+                if found.account_id.parse::<AccountId>().ok().as_ref() != Some(&account.id) {
                     return Err(format!(
-                        "a document of account {account} cannot move to {:?}",
-                        found.account_id
+                        "a document of account {} cannot move to {:?}",
+                        account.id, found.account_id
                     ));
                 }
                 let writer = Writer {
@@ -258,12 +245,15 @@ impl AccessPolicy for ServerPolicy {
                 let Ok(account) = found.account_id.parse::<AccountId>() else {
                     return Err(format!("malformed account_id {:?}", found.account_id));
                 };
+                // A document names an account of its creator's organisation.
+                let account = AccountKey::new(user.org.clone(), account);
                 if !state.snapshot.may_create_in(&user, &account) {
-                    return Err(format!("not on the team of account {account}"));
+                    return Err(format!("not on the team of account {}", account.id));
                 }
                 // Nobody creates a document already sent, numbered or reviewed.
                 authority::check_write(after, before, found.kind, Writer::default())
                     .map_err(|e| e.to_string())?;
+                // Stored qualified, `<org>/<id>`: see `auth::registry`.
                 let registration = Registration {
                     kind: Some(found.kind),
                     account_id: Some(account.to_string()),

@@ -77,7 +77,7 @@ pub fn seed(data_dir: &Path) -> Agency {
     let gamma: AccountId = d
         .create_account(&pampa, Some(id("gamma")), "Galletas Gamma")
         .expect("account");
-    let mut people: Vec<UserId> = Vec::new();
+    let mut people: Vec<(OrgId, UserId)> = Vec::new();
     let mut person = |org: &OrgId, name: &str, role: Role, account: &AccountId| -> UserId {
         let user = d
             .create_user(
@@ -88,23 +88,23 @@ pub fn seed(data_dir: &Path) -> Agency {
                 role,
             )
             .expect("user");
-        d.set_member(None, account, &user, None).expect("member");
-        people.push(user.clone());
+        d.set_member(org, account, &user, None).expect("member");
+        people.push((org.clone(), user.clone()));
         user
     };
     for (name, role) in ROLE_PEOPLE {
         let boss = person(&andes, name, role, &acme);
         let sub = person(&andes, &format!("sub-{name}"), Role::JuniorExecutive, &beta);
-        d.add_supervision(None, &boss, &sub).expect("supervision");
+        d.add_supervision(&andes, &boss, &sub).expect("supervision");
     }
     person(&andes, "mate", Role::AccountExecutive, &acme);
     person(&andes, "outsider", Role::AccountExecutive, &beta);
     person(&pampa, "foreigner", Role::AccountExecutive, &gamma);
     let mut tokens = BTreeMap::new();
     let mut token_ids = BTreeMap::new();
-    for user in people {
+    for (org, user) in people {
         let issued = d
-            .issue_token(None, &user, Duration::from_secs(3600), "test")
+            .issue_token(&org, &user, Duration::from_secs(3600), "test")
             .expect("token");
         tokens.insert(user.to_string(), issued.token);
         token_ids.insert(user.to_string(), issued.id.to_string());

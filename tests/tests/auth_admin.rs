@@ -86,7 +86,15 @@ async fn first_run_then_the_directory_through_the_api() {
     let issued = admin(
         binary(),
         data,
-        &["issue-token", "--user", &ana, "--label", "laptop"],
+        &[
+            "issue-token",
+            "--org",
+            &org,
+            "--user",
+            &ana,
+            "--label",
+            "laptop",
+        ],
     );
     let root = issued["token"].as_str().expect("token").to_owned();
     assert!(root.starts_with("enl_"));
@@ -331,7 +339,11 @@ async fn first_run_then_the_directory_through_the_api() {
             "pia",
         ],
     );
-    let pia = admin(binary(), data, &["issue-token", "--user", "pia"])["token"]
+    let pia = admin(
+        binary(),
+        data,
+        &["issue-token", "--org", "pampa", "--user", "pia"],
+    )["token"]
         .as_str()
         .expect("token")
         .to_owned();

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use enlace_core::ids::DocumentId;
 use enlace_core::wire::Message;
 use enlace_server::CLOSE_CREDENTIALS_REVOKED;
-use enlace_server::directory::{Directory, UserId};
+use enlace_server::directory::{Directory, OrgId, UserId};
 use enlace_tests::fixture::{self, Agency};
 use enlace_tests::http::{HttpResponse, request};
 use enlace_tests::raw::{self, RawSocket};
@@ -87,7 +87,8 @@ async fn missing_garbage_expired_and_revoked_tokens_get_401_before_the_upgrade()
     let short = {
         let d = Directory::open_in(&server.data_dir).expect("directory");
         let user: UserId = "jr".parse().expect("id");
-        d.issue_token(None, &user, Duration::from_secs(1), "short")
+        let org: OrgId = "andes".parse().expect("id");
+        d.issue_token(&org, &user, Duration::from_secs(1), "short")
             .expect("token")
     };
     until_past(short.expires_at_ms).await;

@@ -206,7 +206,15 @@ async fn through_the_admin_command_beside_a_running_server() {
             let out = admin(
                 binary(),
                 &data,
-                &["remove-member", "--account", "acme", "--user", "jr"],
+                &[
+                    "remove-member",
+                    "--org",
+                    "andes",
+                    "--account",
+                    "acme",
+                    "--user",
+                    "jr",
+                ],
             );
             assert_eq!(out["removed"], true);
         },
@@ -214,7 +222,15 @@ async fn through_the_admin_command_beside_a_running_server() {
             admin(
                 binary(),
                 &data2,
-                &["add-member", "--account", "acme", "--user", "jr"],
+                &[
+                    "add-member",
+                    "--org",
+                    "andes",
+                    "--account",
+                    "acme",
+                    "--user",
+                    "jr",
+                ],
             );
         },
     )

@@ -49,6 +49,23 @@ pub(crate) fn insert(
     Ok(inserted == 1)
 }
 
+/// Replaces the account and creator of `doc`'s registration, if it has one. Returns whether it
+/// did. For a server changing the form in which it writes them, never to move a document.
+pub(crate) fn rewrite(
+    conn: &Connection,
+    doc: &DocumentId,
+    registration: &Registration,
+) -> Result<bool, StoreError> {
+    let changed = conn
+        .prepare_cached("UPDATE registry SET account_id = ?2, creator = ?3 WHERE doc_id = ?1")?
+        .execute(params![
+            doc.as_bytes(),
+            registration.account_id,
+            registration.creator,
+        ])?;
+    Ok(changed == 1)
+}
+
 /// Every registration.
 pub(crate) fn all(conn: &Connection) -> Result<Vec<(DocumentId, Registration)>, StoreError> {
     let mut stmt = conn
@@ -103,4 +120,49 @@ pub(crate) fn unregistered(conn: &Connection) -> Result<Vec<DocumentId>, StoreEr
         out.push(DocumentId::from_bytes(id));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ids::DocumentId;
+    use crate::model::DocumentKind;
+    use crate::store::{Registration, Store};
+
+    fn registration(account: &str, creator: Option<&str>) -> Registration {
+        Registration {
+            kind: Some(DocumentKind::Storecheck),
+            account_id: Some(account.into()),
+            creator: creator.map(Into::into),
+            registered_ms: 7,
+        }
+    }
+
+    #[test]
+    fn the_first_registration_wins_and_only_a_rewrite_changes_its_spelling() {
+        let store = Store::open_in_memory().expect("store");
+        let doc = DocumentId::new_random();
+        let unknown = DocumentId::new_random();
+        assert!(
+            store
+                .register(doc, &registration("acme", Some("jr")))
+                .expect("register")
+        );
+        assert!(
+            !store
+                .register(doc, &registration("beta", None))
+                .expect("again")
+        );
+        let rewritten = store
+            .rewrite_registrations(&[
+                (doc, registration("andes/acme", Some("andes/jr"))),
+                (unknown, registration("andes/beta", None)),
+            ])
+            .expect("rewrite");
+        assert_eq!(rewritten, 1, "only registered documents are rewritten");
+        let all = store.registrations().expect("all");
+        assert_eq!(
+            all,
+            vec![(doc, registration("andes/acme", Some("andes/jr")))]
+        );
+    }
 }

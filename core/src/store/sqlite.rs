@@ -372,6 +372,26 @@ impl Store {
         Ok(inserted)
     }
 
+    /// Rewrites the account and creator of registered documents, in one transaction; returns
+    /// how many it changed. For a server changing the form in which it writes them (say, to
+    /// qualify ids that used to be unique): kinds stay, and a document never moves through
+    /// this, since the server decides what the strings mean.
+    pub fn rewrite_registrations(
+        &self,
+        registrations: &[(DocumentId, super::Registration)],
+    ) -> Result<usize, StoreError> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        let mut changed = 0;
+        for (id, registration) in registrations {
+            if super::registry::rewrite(&tx, id, registration)? {
+                changed += 1;
+            }
+        }
+        tx.commit()?;
+        Ok(changed)
+    }
+
     /// Every document registration (a server loads them at start).
     pub fn registrations(&self) -> Result<Vec<(DocumentId, super::Registration)>, StoreError> {
         super::registry::all(&self.conn())

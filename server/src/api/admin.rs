@@ -1,4 +1,5 @@
-//! The admin routes: an admin manages the directory of their own organisation. Every write
+//! The admin routes: an admin manages the directory of their own organisation. Every id in a
+//! path or body is an id of that organisation; a `404` or `409` concerns it alone. Every write
 //! commits, then the server reloads its snapshot and re-checks live connections, so a change
 //! (a member off a team, a revoked token) applies to open sockets at once.
 
@@ -138,7 +139,7 @@ pub(crate) async fn set_member(
     let user: UserId = parse(&user)?;
     let role: Option<Role> = membership.role.as_deref().map(parse).transpose()?;
     write(&caller, move |d, org| {
-        d.set_member(Some(org), &account, &user, role)
+        d.set_member(org, &account, &user, role)
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -151,12 +152,7 @@ pub(crate) async fn remove_member(
 ) -> Result<StatusCode, ApiError> {
     let account: AccountId = parse(&account)?;
     let user: UserId = parse(&user)?;
-    removed(
-        write(&caller, move |d, org| {
-            d.remove_member(Some(org), &account, &user)
-        })
-        .await?,
-    )
+    removed(write(&caller, move |d, org| d.remove_member(org, &account, &user)).await?)
 }
 
 /// `PUT /v1/admin/supervision/{supervisor}/{supervisee}`.
@@ -167,7 +163,7 @@ pub(crate) async fn add_supervision(
     let supervisor: UserId = parse(&supervisor)?;
     let supervisee: UserId = parse(&supervisee)?;
     write(&caller, move |d, org| {
-        d.add_supervision(Some(org), &supervisor, &supervisee)
+        d.add_supervision(org, &supervisor, &supervisee)
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -182,7 +178,7 @@ pub(crate) async fn remove_supervision(
     let supervisee: UserId = parse(&supervisee)?;
     removed(
         write(&caller, move |d, org| {
-            d.remove_supervision(Some(org), &supervisor, &supervisee)
+            d.remove_supervision(org, &supervisor, &supervisee)
         })
         .await?,
     )
@@ -206,7 +202,7 @@ pub(crate) async fn issue_token(
     let ttl = new.ttl_secs.map_or(DEFAULT_TOKEN_TTL, Duration::from_secs);
     let label = new.label.unwrap_or_default();
     let issued = write(&caller, move |d, org| {
-        d.issue_token(Some(org), &user, ttl, &label)
+        d.issue_token(org, &user, ttl, &label)
     })
     .await?;
     Ok((StatusCode::CREATED, Json(json!(issued))))

@@ -48,7 +48,9 @@ pub(crate) async fn me(caller: Caller) -> Json<Value> {
 
 /// `GET /v1/accounts`: the accounts the caller may see documents of.
 pub(crate) async fn accounts(caller: Caller) -> Json<Value> {
-    Json(json!(caller.snapshot.visible_accounts(&caller.user.id)))
+    Json(json!(
+        caller.snapshot.visible_accounts(&caller.principal.user)
+    ))
 }
 
 /// `GET /v1/accounts/{account}/team`.
@@ -59,7 +61,7 @@ pub(crate) async fn team(
     let account: AccountId = account.parse().map_err(|_| ApiError::NotFound)?;
     let team = caller
         .snapshot
-        .team(&caller.user.id, &account)
+        .team(&caller.principal.user, &account)
         .ok_or(ApiError::NotFound)?;
     Ok(Json(Value::Array(
         team.into_iter()
@@ -73,7 +75,7 @@ pub(crate) async fn people(caller: Caller) -> Json<Value> {
     Json(Value::Array(
         caller
             .snapshot
-            .visible_people(&caller.user.id)
+            .visible_people(&caller.principal.user)
             .into_iter()
             .map(|u| json!({"id": u.id, "name": u.name, "email": u.email, "role": u.role}))
             .collect(),
@@ -81,13 +83,17 @@ pub(crate) async fn people(caller: Caller) -> Json<Value> {
 }
 
 /// `GET /v1/documents/{document}`: the registration of a document the caller may read; the
-/// same 404 for a forbidden, missing or malformed id.
+/// same 404 for a forbidden, missing or malformed id. Account and creator are of the caller's
+/// organisation (nobody reads another's), so their ids are shown without it.
 pub(crate) async fn document(
     caller: Caller,
     Path(document): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let doc: DocumentId = document.parse().map_err(|_| ApiError::NotFound)?;
-    let (access, entry) = caller.auth.access.document_access(&caller.user.id, &doc);
+    let (access, entry) = caller
+        .auth
+        .access
+        .document_access(&caller.principal.user, &doc);
     let Some(Registered::Document {
         kind,
         account,
@@ -104,8 +110,8 @@ pub(crate) async fn document(
     Ok(Json(json!({
         "id": doc.to_string(),
         "kind": kind.as_str(),
-        "account": account,
-        "creator": creator,
+        "account": account.id,
+        "creator": creator.map(|c| c.id),
         "access": access,
     })))
 }

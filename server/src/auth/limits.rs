@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::directory::UserId;
+use crate::directory::UserKey;
 
 /// Most addresses tracked at once; beyond it, expired windows are dropped first and then the
 /// oldest, so a flood from many addresses cannot grow memory without bound.
@@ -60,19 +60,19 @@ impl FailureLimiter {
     }
 }
 
-/// Open sockets per user, bounded. A slot is held by a [`ConnectionSlot`] and given back when it
+/// Open sockets per person (a user of one organisation), bounded. A slot is held by a [`ConnectionSlot`] and given back when it
 /// drops, however the socket ended.
 #[derive(Debug, Clone)]
 pub struct ConnectionCounter {
     max_per_user: usize,
-    open: Arc<Mutex<HashMap<UserId, usize>>>,
+    open: Arc<Mutex<HashMap<UserKey, usize>>>,
 }
 
 /// One open socket's place in its user's count.
 #[derive(Debug)]
 pub struct ConnectionSlot {
-    user: UserId,
-    open: Arc<Mutex<HashMap<UserId, usize>>>,
+    user: UserKey,
+    open: Arc<Mutex<HashMap<UserKey, usize>>>,
 }
 
 impl ConnectionCounter {
@@ -85,7 +85,7 @@ impl ConnectionCounter {
     }
 
     /// Takes a slot for `user`, or `None` if they have too many sockets open.
-    pub fn acquire(&self, user: &UserId) -> Option<ConnectionSlot> {
+    pub fn acquire(&self, user: &UserKey) -> Option<ConnectionSlot> {
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         let count = open.entry(user.clone()).or_insert(0);
         if *count >= self.max_per_user {
@@ -133,10 +133,15 @@ mod tests {
     #[test]
     fn slots_are_bounded_and_returned() {
         let counter = ConnectionCounter::new(2);
-        let user: UserId = "u".parse().expect("id");
+        let user: UserKey = "o/u".parse().expect("id");
+        let namesake: UserKey = "p/u".parse().expect("id");
         let a = counter.acquire(&user).expect("first");
         let _b = counter.acquire(&user).expect("second");
         assert!(counter.acquire(&user).is_none());
+        assert!(
+            counter.acquire(&namesake).is_some(),
+            "the same id in another organisation is another person"
+        );
         drop(a);
         assert!(counter.acquire(&user).is_some());
     }

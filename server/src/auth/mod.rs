@@ -2,6 +2,7 @@
 //! upgrade only, a `?ticket=`; plus the limits on failed attempts and sockets per user.
 
 pub mod limits;
+pub(crate) mod registry;
 pub mod secret;
 pub(crate) mod state;
 pub mod ticket;

@@ -1,23 +1,20 @@
 //! What the authenticated server shares between its upgrade handler, the JSON API and the
 //! directory watcher, and how it starts: the directory opened, the document registry loaded
-//! (documents stored before access control are registered from their content).
+//! (see [`registry`](super::registry)).
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use enlace_core::ids::DocumentId;
-use enlace_core::model::classify;
-use enlace_core::store::{Registration, Store};
+use enlace_core::store::Store;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::AuthConfig;
 use super::limits::{ConnectionCounter, FailureLimiter};
 use crate::ServerError;
-use crate::access::{Registered, SharedAccess};
-use crate::directory::{Directory, DirectoryError, now_ms};
+use crate::access::SharedAccess;
+use crate::directory::{Directory, DirectoryError};
 use crate::hub::HubInput;
 
 /// See the [module docs](self).
@@ -41,32 +38,7 @@ pub(crate) fn open(
     let directory = Directory::open_in(data_dir)?;
     let snapshot = directory.snapshot()?;
     let store = Store::open(database)?;
-    let mut registry: HashMap<DocumentId, Registered> = store
-        .registrations()?
-        .iter()
-        .map(|(doc, r)| (*doc, Registered::from_registration(r)))
-        .collect();
-    let unregistered = store.unregistered_documents()?;
-    if !unregistered.is_empty() {
-        tracing::info!(
-            documents = unregistered.len(),
-            "registering documents stored before access control, from their content"
-        );
-    }
-    for doc in unregistered {
-        let found = store.load_raw(doc)?.as_ref().and_then(classify);
-        let registration = Registration {
-            kind: found.as_ref().map(|c| c.kind),
-            account_id: found.map(|c| c.account_id),
-            creator: None,
-            registered_ms: now_ms(),
-        };
-        if registration.kind.is_none() {
-            tracing::warn!(%doc, "stored document has no kind and account; nobody may read it");
-        }
-        store.register(doc, &registration)?;
-        registry.insert(doc, Registered::from_registration(&registration));
-    }
+    let registry = super::registry::load(&store, &snapshot)?;
     let access = SharedAccess::new(snapshot, registry);
     Ok((directory, access))
 }

@@ -1,6 +1,9 @@
 //! `enlace-server admin --data DIR <command>`: the directory from the command line. Works while
 //! the server runs (it notices the change within a second). Each command prints one JSON object
 //! on stdout; errors go to stderr with exit code 1 (2 for bad usage).
+//!
+//! User and account ids are per organisation, so every command that names one takes `--org`.
+//! Ids are case-insensitive (`--org Andes` is `andes`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,7 +50,7 @@ enum AdminCommand {
         /// management or admin.
         #[arg(long)]
         role: Role,
-        /// Its id (default: a new UUID).
+        /// Its id, new in the organisation (default: a new UUID).
         #[arg(long)]
         id: Option<UserId>,
     },
@@ -59,12 +62,16 @@ enum AdminCommand {
         /// Its name.
         #[arg(long)]
         name: String,
-        /// Its id, as documents name it in `account_id` (default: a new UUID).
+        /// Its id, new in the organisation, as its documents name it in `account_id` (default:
+        /// a new UUID).
         #[arg(long)]
         id: Option<AccountId>,
     },
     /// Put a user on an account's team (or change their role on it).
     AddMember {
+        /// The organisation.
+        #[arg(long)]
+        org: OrgId,
         /// The account.
         #[arg(long)]
         account: AccountId,
@@ -77,6 +84,9 @@ enum AdminCommand {
     },
     /// Take a user off an account's team.
     RemoveMember {
+        /// The organisation.
+        #[arg(long)]
+        org: OrgId,
         /// The account.
         #[arg(long)]
         account: AccountId,
@@ -86,6 +96,9 @@ enum AdminCommand {
     },
     /// Record that one user supervises another.
     AddSupervision {
+        /// The organisation.
+        #[arg(long)]
+        org: OrgId,
         /// The supervisor.
         #[arg(long)]
         supervisor: UserId,
@@ -95,6 +108,9 @@ enum AdminCommand {
     },
     /// Remove a supervision edge.
     RemoveSupervision {
+        /// The organisation.
+        #[arg(long)]
+        org: OrgId,
         /// The supervisor.
         #[arg(long)]
         supervisor: UserId,
@@ -104,6 +120,9 @@ enum AdminCommand {
     },
     /// Issue a bearer token for a user; the secret is printed once and never stored.
     IssueToken {
+        /// The organisation.
+        #[arg(long)]
+        org: OrgId,
         /// The user.
         #[arg(long)]
         user: UserId,
@@ -154,34 +173,38 @@ fn execute(d: &Directory, command: &AdminCommand) -> Result<Value, DirectoryErro
             json!({"id": d.create_account(org, id.clone(), name)?})
         }
         AdminCommand::AddMember {
+            org,
             account,
             user,
             role,
         } => {
-            d.set_member(None, account, user, *role)?;
+            d.set_member(org, account, user, *role)?;
             json!({"account": account, "user": user})
         }
-        AdminCommand::RemoveMember { account, user } => {
-            json!({"removed": d.remove_member(None, account, user)?})
+        AdminCommand::RemoveMember { org, account, user } => {
+            json!({"removed": d.remove_member(org, account, user)?})
         }
         AdminCommand::AddSupervision {
+            org,
             supervisor,
             supervisee,
         } => {
-            d.add_supervision(None, supervisor, supervisee)?;
+            d.add_supervision(org, supervisor, supervisee)?;
             json!({"supervisor": supervisor, "supervisee": supervisee})
         }
         AdminCommand::RemoveSupervision {
+            org,
             supervisor,
             supervisee,
-        } => json!({"removed": d.remove_supervision(None, supervisor, supervisee)?}),
+        } => json!({"removed": d.remove_supervision(org, supervisor, supervisee)?}),
         AdminCommand::IssueToken {
+            org,
             user,
             ttl_days,
             label,
         } => {
             let ttl = Duration::from_secs(ttl_days.saturating_mul(86_400));
-            json!(d.issue_token(None, user, ttl, label)?)
+            json!(d.issue_token(org, user, ttl, label)?)
         }
         AdminCommand::RevokeToken { id } => json!({"revoked": d.revoke_token(None, id)?}),
     })

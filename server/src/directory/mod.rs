@@ -5,9 +5,15 @@
 //! `synchronous=FULL`); [`Snapshot`] is an immutable in-memory copy the server answers access
 //! questions from without IO. The server takes a new snapshot after its own writes and when
 //! another process (the `admin` commands) changed the file (`PRAGMA data_version`).
+//!
+//! Everything but organisations and tokens lives inside one organisation: user and account ids
+//! are chosen per organisation, every method that names a user or an account takes the
+//! organisation too, and an answer (a `409`, a `404`) only ever concerns that organisation.
 
 mod schema;
 mod snapshot;
+mod tenant;
+mod text;
 mod types;
 
 use std::path::Path;
@@ -16,16 +22,18 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
-pub use snapshot::{AccountView, Principal, Snapshot, TokenRecord, UserRecord};
-pub use types::{AccountId, MAX_ID_LEN, OrgId, ParseError, Role, TokenId, UserId};
+pub use snapshot::{Principal, Snapshot, TokenRecord};
+pub use tenant::{AccountView, UserRecord};
+pub use text::MAX_TEXT_LEN;
+pub use types::{
+    AccountId, AccountKey, MAX_ID_LEN, OrgId, ParseError, Role, Scoped, TokenId, UserId, UserKey,
+};
 
 use crate::auth::secret::{self, RandomError};
+use text::text;
 
 /// The directory's file name inside the data directory.
 pub const DIRECTORY_FILE: &str = "directory.sqlite3";
-
-/// Longest name, email or token label stored.
-pub const MAX_TEXT_LEN: usize = 256;
 
 /// Longest token lifetime accepted: a year. Phones renew long before.
 pub const MAX_TOKEN_TTL: Duration = Duration::from_secs(366 * 24 * 3600);
@@ -53,6 +61,9 @@ pub enum DirectoryError {
     /// The input is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// The file is of an older schema that cannot be upgraded as it is.
+    #[error("cannot upgrade the directory: {0}")]
+    Upgrade(String),
     /// No randomness for a token or key.
     #[error(transparent)]
     Random(#[from] RandomError),
@@ -79,16 +90,6 @@ pub struct IssuedToken {
 #[derive(Debug)]
 pub struct Directory {
     conn: Mutex<Connection>,
-}
-
-fn text(value: &str, what: &str) -> Result<String, DirectoryError> {
-    let value = value.trim();
-    if value.is_empty() || value.len() > MAX_TEXT_LEN || value.chars().any(char::is_control) {
-        return Err(DirectoryError::Invalid(format!(
-            "{what} must be 1 to {MAX_TEXT_LEN} printable characters"
-        )));
-    }
-    Ok(value.to_owned())
 }
 
 /// Milliseconds since the Unix epoch, now.
@@ -180,7 +181,7 @@ impl Directory {
         Ok(id)
     }
 
-    /// Creates a user in `org`.
+    /// Creates a user in `org`. The id need only be new in `org`.
     pub fn create_user(
         &self,
         org: &OrgId,
@@ -196,13 +197,13 @@ impl Directory {
             return Err(DirectoryError::Invalid("email must contain '@'".into()));
         }
         let conn = self.conn();
-        require(&conn, "organisation", "organisations", org.as_str(), None)?;
+        require_org(&conn, org)?;
         conn.execute(
-            "INSERT INTO users (id, org_id, name, email, role, created_ms)
+            "INSERT INTO users (org_id, id, name, email, role, created_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
-                id.as_str(),
                 org.as_str(),
+                id.as_str(),
                 name,
                 email,
                 role.as_str(),
@@ -213,7 +214,7 @@ impl Directory {
         Ok(id)
     }
 
-    /// Creates an account in `org`.
+    /// Creates an account in `org`. The id need only be new in `org`.
     pub fn create_account(
         &self,
         org: &OrgId,
@@ -223,69 +224,68 @@ impl Directory {
         let id = id.unwrap_or_else(AccountId::new_random);
         let name = text(name, "name")?;
         let conn = self.conn();
-        require(&conn, "organisation", "organisations", org.as_str(), None)?;
+        require_org(&conn, org)?;
         conn.execute(
-            "INSERT INTO accounts (id, org_id, name, created_ms) VALUES (?1, ?2, ?3, ?4)",
-            params![id.as_str(), org.as_str(), name, now_ms()],
+            "INSERT INTO accounts (org_id, id, name, created_ms) VALUES (?1, ?2, ?3, ?4)",
+            params![org.as_str(), id.as_str(), name, now_ms()],
         )
         .map_err(|e| conflict(e, format!("account {id} exists already")))?;
         Ok(id)
     }
 
     /// Puts `user` on `account`'s team with `role` (default: the user's own role), or changes
-    /// their role on it. Both must be of one organisation; with `org`, of that one.
+    /// their role on it. Both are of `org`.
     pub fn set_member(
         &self,
-        org: Option<&OrgId>,
+        org: &OrgId,
         account: &AccountId,
         user: &UserId,
         role: Option<Role>,
     ) -> Result<(), DirectoryError> {
         let conn = self.conn();
-        let account_org = require(&conn, "account", "accounts", account.as_str(), org)?;
-        let user_org = require(&conn, "user", "users", user.as_str(), Some(&account_org))?;
-        debug_assert_eq!(account_org, user_org);
+        require(&conn, Kind::Account, org, account.as_str())?;
+        require(&conn, Kind::User, org, user.as_str())?;
         let role = match role {
             Some(role) => role,
             None => {
                 let word: String = conn.query_row(
-                    "SELECT role FROM users WHERE id = ?1",
-                    params![user.as_str()],
+                    "SELECT role FROM users WHERE org_id = ?1 AND id = ?2",
+                    params![org.as_str(), user.as_str()],
                     |r| r.get(0),
                 )?;
                 word.parse().map_err(|_| {
-                    DirectoryError::Corrupt(format!("user {user} has role {word:?}"))
+                    DirectoryError::Corrupt(format!("user {org}/{user} has role {word:?}"))
                 })?
             }
         };
         conn.execute(
-            "INSERT INTO memberships (account_id, user_id, role) VALUES (?1, ?2, ?3)
-             ON CONFLICT (account_id, user_id) DO UPDATE SET role = excluded.role",
-            params![account.as_str(), user.as_str(), role.as_str()],
+            "INSERT INTO memberships (org_id, account_id, user_id, role) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (org_id, account_id, user_id) DO UPDATE SET role = excluded.role",
+            params![org.as_str(), account.as_str(), user.as_str(), role.as_str()],
         )?;
         Ok(())
     }
 
-    /// Takes `user` off `account`'s team. Returns whether they were on it.
+    /// Takes `user` off `account`'s team (both of `org`). Returns whether they were on it.
     pub fn remove_member(
         &self,
-        org: Option<&OrgId>,
+        org: &OrgId,
         account: &AccountId,
         user: &UserId,
     ) -> Result<bool, DirectoryError> {
         let conn = self.conn();
-        require(&conn, "account", "accounts", account.as_str(), org)?;
+        require(&conn, Kind::Account, org, account.as_str())?;
         let removed = conn.execute(
-            "DELETE FROM memberships WHERE account_id = ?1 AND user_id = ?2",
-            params![account.as_str(), user.as_str()],
+            "DELETE FROM memberships WHERE org_id = ?1 AND account_id = ?2 AND user_id = ?3",
+            params![org.as_str(), account.as_str(), user.as_str()],
         )?;
         Ok(removed == 1)
     }
 
-    /// Records that `supervisor` supervises `supervisee` (same organisation, not oneself).
+    /// Records that `supervisor` supervises `supervisee` (both of `org`, not oneself).
     pub fn add_supervision(
         &self,
-        org: Option<&OrgId>,
+        org: &OrgId,
         supervisor: &UserId,
         supervisee: &UserId,
     ) -> Result<(), DirectoryError> {
@@ -295,36 +295,36 @@ impl Directory {
             ));
         }
         let conn = self.conn();
-        let org = require(&conn, "user", "users", supervisor.as_str(), org)?;
-        require(&conn, "user", "users", supervisee.as_str(), Some(&org))?;
+        require(&conn, Kind::User, org, supervisor.as_str())?;
+        require(&conn, Kind::User, org, supervisee.as_str())?;
         conn.execute(
-            "INSERT INTO supervision (supervisor, supervisee) VALUES (?1, ?2)
+            "INSERT INTO supervision (org_id, supervisor, supervisee) VALUES (?1, ?2, ?3)
              ON CONFLICT DO NOTHING",
-            params![supervisor.as_str(), supervisee.as_str()],
+            params![org.as_str(), supervisor.as_str(), supervisee.as_str()],
         )?;
         Ok(())
     }
 
-    /// Removes a supervision edge. Returns whether it existed.
+    /// Removes a supervision edge of `org`. Returns whether it existed.
     pub fn remove_supervision(
         &self,
-        org: Option<&OrgId>,
+        org: &OrgId,
         supervisor: &UserId,
         supervisee: &UserId,
     ) -> Result<bool, DirectoryError> {
         let conn = self.conn();
-        require(&conn, "user", "users", supervisor.as_str(), org)?;
+        require(&conn, Kind::User, org, supervisor.as_str())?;
         let removed = conn.execute(
-            "DELETE FROM supervision WHERE supervisor = ?1 AND supervisee = ?2",
-            params![supervisor.as_str(), supervisee.as_str()],
+            "DELETE FROM supervision WHERE org_id = ?1 AND supervisor = ?2 AND supervisee = ?3",
+            params![org.as_str(), supervisor.as_str(), supervisee.as_str()],
         )?;
         Ok(removed == 1)
     }
 
-    /// Issues a bearer token for `user`, valid for `ttl`.
+    /// Issues a bearer token for `user` of `org`, valid for `ttl`.
     pub fn issue_token(
         &self,
-        org: Option<&OrgId>,
+        org: &OrgId,
         user: &UserId,
         ttl: Duration,
         label: &str,
@@ -341,16 +341,17 @@ impl Directory {
             text(label, "label")?
         };
         let conn = self.conn();
-        require(&conn, "user", "users", user.as_str(), org)?;
+        require(&conn, Kind::User, org, user.as_str())?;
         let (token, hash) = secret::new_token()?;
         let id = TokenId::new_random();
         let now = now_ms();
         let expires_at_ms = now.saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX));
         conn.execute(
-            "INSERT INTO tokens (id, user_id, hash, label, created_ms, expires_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO tokens (id, org_id, user_id, hash, label, created_ms, expires_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 id.as_str(),
+                org.as_str(),
                 user.as_str(),
                 hash.as_slice(),
                 label,
@@ -365,42 +366,34 @@ impl Directory {
         })
     }
 
-    /// Revokes a token (and every ticket made from it). Returns whether it was live.
+    /// Revokes a token (and every ticket made from it). Returns whether it was live. With
+    /// `org`, a token of another organisation is not found. Token ids are random, hence unique
+    /// across organisations: the command line revokes by id alone.
     pub fn revoke_token(&self, org: Option<&OrgId>, id: &TokenId) -> Result<bool, DirectoryError> {
         let conn = self.conn();
-        if let Some(org) = org {
-            let owner_org: Option<String> = conn
-                .query_row(
-                    "SELECT u.org_id FROM tokens t JOIN users u ON u.id = t.user_id
-                     WHERE t.id = ?1",
-                    params![id.as_str()],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if owner_org.as_deref() != Some(org.as_str()) {
-                return Err(DirectoryError::NotFound {
-                    what: "token",
-                    id: id.to_string(),
-                });
-            }
+        let owner_org: Option<String> = conn
+            .query_row(
+                "SELECT org_id FROM tokens WHERE id = ?1",
+                params![id.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(owner_org) = owner_org else {
+            return Err(DirectoryError::NotFound {
+                what: "token",
+                id: id.to_string(),
+            });
+        };
+        if org.is_some_and(|org| org.as_str() != owner_org) {
+            return Err(DirectoryError::NotFound {
+                what: "token",
+                id: id.to_string(),
+            });
         }
         let revoked = conn.execute(
             "UPDATE tokens SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms IS NULL",
             params![id.as_str(), now_ms()],
         )?;
-        if revoked == 0 {
-            let exists: bool = conn.query_row(
-                "SELECT EXISTS (SELECT 1 FROM tokens WHERE id = ?1)",
-                params![id.as_str()],
-                |r| r.get(0),
-            )?;
-            if !exists {
-                return Err(DirectoryError::NotFound {
-                    what: "token",
-                    id: id.to_string(),
-                });
-            }
-        }
         Ok(revoked == 1)
     }
 
@@ -411,34 +404,51 @@ impl Directory {
     }
 }
 
-/// Checks that `id` exists in `table` (and, with `org`, belongs to it); returns its organisation.
-fn require(
-    conn: &Connection,
-    what: &'static str,
-    table: &str,
-    id: &str,
-    org: Option<&OrgId>,
-) -> Result<OrgId, DirectoryError> {
-    let column = if table == "organisations" {
-        "id"
+/// What [`require`] looks for.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    User,
+    Account,
+}
+
+/// Checks that organisation `org` exists.
+fn require_org(conn: &Connection, org: &OrgId) -> Result<(), DirectoryError> {
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM organisations WHERE id = ?1)",
+        params![org.as_str()],
+        |r| r.get(0),
+    )?;
+    if exists {
+        Ok(())
     } else {
-        "org_id"
+        Err(DirectoryError::NotFound {
+            what: "organisation",
+            id: org.to_string(),
+        })
+    }
+}
+
+/// Checks that the user or account `id` exists in `org`; one of another organisation is as
+/// missing as one that does not exist.
+fn require(conn: &Connection, kind: Kind, org: &OrgId, id: &str) -> Result<(), DirectoryError> {
+    let (what, sql) = match kind {
+        Kind::User => (
+            "user",
+            "SELECT EXISTS (SELECT 1 FROM users WHERE org_id = ?1 AND id = ?2)",
+        ),
+        Kind::Account => (
+            "account",
+            "SELECT EXISTS (SELECT 1 FROM accounts WHERE org_id = ?1 AND id = ?2)",
+        ),
     };
-    let found: Option<String> = conn
-        .query_row(
-            &format!("SELECT {column} FROM {table} WHERE id = ?1"),
-            params![id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match found {
-        Some(found) if org.is_none_or(|o| o.as_str() == found) => found
-            .parse()
-            .map_err(|_| DirectoryError::Corrupt(format!("{what} {id} has org {found:?}"))),
-        _ => Err(DirectoryError::NotFound {
+    let exists: bool = conn.query_row(sql, params![org.as_str(), id], |r| r.get(0))?;
+    if exists {
+        Ok(())
+    } else {
+        Err(DirectoryError::NotFound {
             what,
             id: id.to_owned(),
-        }),
+        })
     }
 }
 

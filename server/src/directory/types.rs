@@ -1,4 +1,9 @@
-//! The directory's vocabulary: ids as newtypes and the roles.
+//! The directory's vocabulary: ids as newtypes, the keys that scope them to an organisation, and
+//! the roles.
+//!
+//! Ids are ASCII and case-insensitive: they are lowercased when parsed, so `ACME` and `acme` are
+//! one id everywhere (the directory, the API, a document's `account_id`), and a lookalike
+//! cannot be made by changing case.
 
 use std::fmt;
 use std::str::FromStr;
@@ -23,6 +28,12 @@ pub enum ParseError {
          account_director, management or admin"
     )]
     Role(String),
+    /// A qualified key is not `<organisation>/<id>`.
+    #[error("invalid {what}: expected <organisation>/<id>")]
+    Key {
+        /// Which kind of key.
+        what: &'static str,
+    },
 }
 
 fn check_id(s: &str, what: &'static str) -> Result<(), ParseError> {
@@ -64,9 +75,10 @@ macro_rules! directory_id {
         impl FromStr for $name {
             type Err = ParseError;
 
+            /// Lowercases: ids are case-insensitive.
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 check_id(s, $what)?;
-                Ok(Self(s.to_owned()))
+                Ok(Self(s.to_ascii_lowercase()))
             }
         }
 
@@ -98,6 +110,49 @@ directory_id!(
     TokenId,
     "token id"
 );
+
+/// An id of something that lives inside an organisation (a person, an account): ids are chosen
+/// per organisation, so only the pair names one thing. Written `<organisation>/<id>` where a
+/// single string is needed (`/` is not an id character), as in the document registry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Scoped<T> {
+    /// The organisation.
+    pub org: OrgId,
+    /// The id within it.
+    pub id: T,
+}
+
+/// A person: their organisation and their id in it.
+pub type UserKey = Scoped<UserId>;
+/// An account: its organisation and its id in it.
+pub type AccountKey = Scoped<AccountId>;
+
+impl<T> Scoped<T> {
+    /// `id` of `org`.
+    pub fn new(org: OrgId, id: T) -> Self {
+        Scoped { org, id }
+    }
+}
+
+impl<T: fmt::Display> fmt::Display for Scoped<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.org, self.id)
+    }
+}
+
+impl<T: FromStr<Err = ParseError>> FromStr for Scoped<T> {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (org, id) = s.split_once('/').ok_or(ParseError::Key {
+            what: "qualified id",
+        })?;
+        Ok(Scoped {
+            org: org.parse()?,
+            id: id.parse()?,
+        })
+    }
+}
 
 /// A person's role, lowest to highest. Team membership and supervision decide most access; the
 /// role itself matters for `management` and `admin`, who read the whole organisation.
@@ -187,5 +242,28 @@ mod tests {
         assert!("".parse::<AccountId>().is_err());
         assert!("a b".parse::<UserId>().is_err());
         assert!("x".repeat(MAX_ID_LEN + 1).parse::<OrgId>().is_err());
+    }
+
+    #[test]
+    fn ids_are_case_insensitive() {
+        assert_eq!(
+            "ACME".parse::<AccountId>(),
+            "acme".parse::<AccountId>(),
+            "one account"
+        );
+        assert_eq!(
+            "Julia".parse::<UserId>().map(|u| u.to_string()),
+            Ok("julia".into())
+        );
+    }
+
+    #[test]
+    fn keys_round_trip_and_need_both_halves() {
+        let key: AccountKey = "Andes/ACME".parse().expect("key");
+        assert_eq!(key.to_string(), "andes/acme");
+        assert_eq!(key.to_string().parse::<AccountKey>(), Ok(key));
+        assert!("acme".parse::<AccountKey>().is_err());
+        assert!("andes/".parse::<AccountKey>().is_err());
+        assert!("a/b/c".parse::<AccountKey>().is_err());
     }
 }
