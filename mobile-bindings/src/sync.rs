@@ -110,12 +110,15 @@ impl EnlaceStore {
     }
 
     /// Copies document `id`, refused because its id belongs to a document this person may not
-    /// access, into a new document with a fresh id and the same content, and syncs that one.
-    /// The original stays on the phone untouched. Returns the new id.
+    /// access, into a new document with a fresh id and the same content, which syncs (now, or
+    /// once sync starts). The original stays on the phone untouched. Returns the new id.
     pub fn recreate_under_new_id(&self, id: String) -> Result<String, EnlaceError> {
         let doc = doc_id(&id)?;
-        self.with_client(|c| c.recreate_under_new_id(doc))
-            .map(|fresh| fresh.to_string())
+        let fresh = match self.client().as_ref() {
+            Some(client) => client.recreate_under_new_id(doc)?,
+            None => self.core().copy_under_new_id(doc)?,
+        };
+        Ok(fresh.to_string())
     }
 
     /// Fetches a document this phone does not have yet (shared by a teammate) and keeps it in
