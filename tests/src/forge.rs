@@ -78,40 +78,32 @@ impl RawPeer {
     }
 
     /// Every message the server sends, in order, up to and including its answer about
-    /// `barrier`: with a `request` for a missing `barrier` sent last, everything the server
-    /// sent this socket before it dealt with that request.
+    /// `barrier` (see [`answer_about`]): with a `request` for a missing `barrier` sent last,
+    /// everything the server sent this socket before it dealt with that request.
     pub async fn messages_until_answer_about(
         &mut self,
         barrier: DocumentId,
         patience: Duration,
     ) -> Result<Vec<(Vec<u8>, Message)>, NoAnswer> {
-        let read = async {
-            let mut seen = Vec::new();
-            while let Some(frame) = self.socket.next().await {
-                match frame {
-                    Ok(WsMessage::Binary(bytes)) => {
-                        let Ok(message) = decode(&bytes, &DecodeLimits::default()) else {
-                            continue;
-                        };
-                        let done = message.document_id() == Some(barrier)
-                            && !matches!(message, Message::Ephemeral { .. });
-                        seen.push((bytes.to_vec(), message));
-                        if done {
-                            return Ok(seen);
-                        }
-                    }
-                    Ok(WsMessage::Close(_)) | Err(_) => return Err(NoAnswer::Closed),
-                    Ok(_) => {}
-                }
-            }
-            Err(NoAnswer::Closed)
-        };
-        tokio::time::timeout(patience, read)
-            .await
-            .unwrap_or(Err(NoAnswer::TimedOut(TimedOut(
-                patience,
-                "the server's answer about a barrier document",
-            ))))
+        messages_until_answer_about(&mut self.socket, barrier, patience).await
+    }
+
+    /// Whether the server sent this socket content of `doc` (a `sync` announcing heads) before
+    /// answering a `request` for a missing id, sent now: everything it sent before that.
+    pub async fn received_content(
+        &mut self,
+        doc: DocumentId,
+        patience: Duration,
+    ) -> Result<bool, NoAnswer> {
+        let barrier = DocumentId::new_random();
+        self.request(barrier).await;
+        let messages = self.messages_until_answer_about(barrier, patience).await?;
+        Ok(messages.iter().any(|(_, m)| match m {
+            Message::Sync {
+                document_id, data, ..
+            } => *document_id == doc && sync_heads(data).is_some_and(|h| !h.is_empty()),
+            _ => false,
+        }))
     }
 
     /// Sends an `ephemeral` about `doc`, with the next count of this peer's session.
@@ -218,6 +210,21 @@ pub fn ephemeral_frame(
     })
 }
 
+/// A storecheck of `account` as a client makes it offline (root `kind` and `account_id`), with
+/// `written_by` saying who made it.
+pub fn storecheck(account: &str, written_by: &str) -> Automerge {
+    use automerge::transaction::Transactable;
+    let mut doc = automerge::AutoCommit::new();
+    for (key, value) in [
+        ("kind", "storecheck"),
+        ("account_id", account),
+        ("written_by", written_by),
+    ] {
+        doc.put(automerge::ROOT, key, value).expect("put");
+    }
+    Automerge::load(&doc.save()).expect("a new document loads")
+}
+
 /// `text` as a CBOR text string: an ephemeral payload as a JS client would encode it.
 pub fn cbor_text(text: &str) -> Vec<u8> {
     let len = text.len();
@@ -258,17 +265,31 @@ pub async fn answer_about(
     doc: DocumentId,
     patience: Duration,
 ) -> Result<(Vec<u8>, Message), NoAnswer> {
+    let mut messages = messages_until_answer_about(socket, doc, patience).await?;
+    messages.pop().ok_or(NoAnswer::Closed)
+}
+
+/// Every decoded message `socket` receives, in order, up to and including the first that
+/// answers about `doc` (a `sync`, `request`, `doc-unavailable` or `enlace-refused`; not an
+/// ephemeral message).
+async fn messages_until_answer_about(
+    socket: &mut RawSocket,
+    doc: DocumentId,
+    patience: Duration,
+) -> Result<Vec<(Vec<u8>, Message)>, NoAnswer> {
     let read = async {
+        let mut seen = Vec::new();
         while let Some(frame) = socket.next().await {
             match frame {
                 Ok(WsMessage::Binary(bytes)) => {
                     let Ok(message) = decode(&bytes, &DecodeLimits::default()) else {
                         continue;
                     };
-                    if message.document_id() == Some(doc)
-                        && !matches!(message, Message::Ephemeral { .. })
-                    {
-                        return Ok((bytes.to_vec(), message));
+                    let answers = message.document_id() == Some(doc)
+                        && !matches!(message, Message::Ephemeral { .. });
+                    seen.push((bytes.to_vec(), message));
+                    if answers {
+                        return Ok(seen);
                     }
                 }
                 Ok(WsMessage::Close(_)) | Err(_) => return Err(NoAnswer::Closed),

@@ -7,7 +7,13 @@
 //! it, in `beta`), `other-account` (`outsider`, supervised by nobody, created it, in `beta`) and
 //! `other-org` (`foreigner` created it, in `gamma` of another organisation).
 
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
+
 use Expected::{Denied, ReadOnly, ReadWrite};
+
+use crate::client::Client;
+use crate::fixture::Agency;
 use Relation::{OtherAccount, OtherOrg, Own, Supervised, Team};
 
 /// How a role person is related to a document.
@@ -102,3 +108,76 @@ pub const EXPECTED: [(&str, Relation, Expected); 30] = [
     ("admin", OtherAccount, ReadOnly),
     ("admin", OtherOrg, Denied),
 ];
+
+/// One connected client per person who creates the matrix's documents, by user id; they stay
+/// connected for the whole test.
+pub type Creators = BTreeMap<String, Client>;
+
+/// Connects a client (peer `author-<user>`) for every creator of [`EXPECTED`]'s cells.
+pub async fn connect_creators(url: &str, agency: &Agency) -> Creators {
+    let mut creators = Creators::new();
+    for (role, relation, _) in EXPECTED {
+        let (creator, _) = relation.creator(role);
+        if let Entry::Vacant(slot) = creators.entry(creator) {
+            let name = format!("author-{}", slot.key());
+            let client = Client::connect_with_bearer(url, &name, agency.token(slot.key()))
+                .await
+                .expect("creator connects");
+            slot.insert(client);
+        }
+    }
+    creators
+}
+
+/// One checked (cell, operation).
+#[derive(Debug)]
+pub struct Row {
+    /// The role person.
+    pub role: &'static str,
+    /// Their relation to the document.
+    pub relation: Relation,
+    /// The operation.
+    pub op: &'static str,
+    /// What the rules say.
+    pub expected: String,
+    /// What happened.
+    pub observed: String,
+}
+
+impl Row {
+    /// Whether what happened is what the rules say.
+    pub fn ok(&self) -> bool {
+        self.expected == self.observed
+    }
+}
+
+/// Prints the whole matrix (the captured output a failing test shows) and fails, listing the
+/// rows that differ from the rules, if any does.
+pub fn assert_rows(title: &str, rows: &[Row]) {
+    eprintln!("{title} ({} checks):\n{}", rows.len(), render(rows));
+    let failures: Vec<&Row> = rows.iter().filter(|r| !r.ok()).collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} checks differ from the rules (the whole matrix is printed above):\n{}",
+        failures.len(),
+        rows.len(),
+        render(failures.iter().copied())
+    );
+}
+
+/// The rows as an aligned table, failures marked.
+fn render<'a>(rows: impl IntoIterator<Item = &'a Row>) -> String {
+    let mut out = String::new();
+    for row in rows {
+        let mark = if row.ok() { "ok  " } else { "FAIL" };
+        out.push_str(&format!(
+            "{mark} {:<6} {:<14} {:<19} expected {:<60} observed {}\n",
+            row.role,
+            row.relation.name(),
+            row.op,
+            row.expected,
+            row.observed
+        ));
+    }
+    out
+}

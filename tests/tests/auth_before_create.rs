@@ -20,12 +20,9 @@
 //! "Did not receive" is checked after a barrier: a `request` for a missing id sent last on the
 //! same socket, whose answer comes after everything the server sent that socket before.
 
-use std::collections::BTreeMap;
-use std::collections::btree_map::Entry;
 use std::time::Instant;
 
-use automerge::transaction::Transactable;
-use automerge::{AutoCommit, Automerge, ROOT, ReadDoc};
+use automerge::{Automerge, ReadDoc};
 use enlace_core::ids::DocumentId;
 use enlace_core::wire::{Message, encode};
 use enlace_tests::PATIENCE;
@@ -33,28 +30,9 @@ use enlace_tests::client::Client;
 use enlace_tests::fixture::{self, Agency};
 use enlace_tests::forge::{self, RawPeer};
 use enlace_tests::matrix::Relation::{self, OtherAccount, OtherOrg, Own, Supervised, Team};
-use enlace_tests::matrix::{EXPECTED, Expected};
+use enlace_tests::matrix::{Creators, EXPECTED, Expected, Row, assert_rows, connect_creators};
 use enlace_tests::server::TestServer;
 use futures_util::future::join_all;
-
-/// One connected client per person who creates documents, by user id.
-type Clients = BTreeMap<String, Client>;
-
-/// One checked (cell, operation).
-#[derive(Debug)]
-struct Row {
-    role: &'static str,
-    relation: Relation,
-    op: &'static str,
-    expected: String,
-    observed: String,
-}
-
-impl Row {
-    fn ok(&self) -> bool {
-        self.expected == self.observed
-    }
-}
 
 /// What the squatting check should see, by hand from the rules: the creator of `own` and
 /// `team` documents may write a document of `acme` that X created (X itself; a teammate);
@@ -75,18 +53,7 @@ async fn ids_synced_before_their_document_exists_and_ids_taken_first() {
     let agency = fixture::seed(dir.path());
     let server = TestServer::start_authenticated(dir.path(), |_| {}).await;
 
-    let mut clients = Clients::new();
-    for (role, relation, _) in EXPECTED {
-        let (creator, _) = relation.creator(role);
-        if let Entry::Vacant(slot) = clients.entry(creator) {
-            let name = format!("author-{}", slot.key());
-            let client =
-                Client::connect_with_bearer(&server.ws_url(), &name, agency.token(slot.key()))
-                    .await
-                    .expect("creator connects");
-            slot.insert(client);
-        }
-    }
+    let clients = connect_creators(&server.ws_url(), &agency).await;
 
     let rows: Vec<Row> = join_all(
         fixture::ROLE_PEOPLE
@@ -98,19 +65,9 @@ async fn ids_synced_before_their_document_exists_and_ids_taken_first() {
     .flatten()
     .collect();
 
-    eprintln!(
-        "auth matrix before create ({} checks, {:?}):\n{}",
-        rows.len(),
-        started.elapsed(),
-        render(&rows)
-    );
-    let failures: Vec<&Row> = rows.iter().filter(|r| !r.ok()).collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {} checks differ from the rules (the whole matrix is printed above):\n{}",
-        failures.len(),
-        rows.len(),
-        render(failures.iter().copied())
+    assert_rows(
+        &format!("auth matrix before create ({:?})", started.elapsed()),
+        &rows,
     );
     for client in clients.into_values() {
         client.close().await;
@@ -118,19 +75,10 @@ async fn ids_synced_before_their_document_exists_and_ids_taken_first() {
     server.stop().await.expect("clean stop");
 }
 
-/// A storecheck of `account`, as a client makes it offline, with a mark of who wrote it.
-fn storecheck(account: &str, by: &str) -> Automerge {
-    let mut doc = AutoCommit::new();
-    doc.put(ROOT, "kind", "storecheck").expect("put");
-    doc.put(ROOT, "account_id", account).expect("put");
-    doc.put(ROOT, "written_by", by).expect("put");
-    Automerge::load(&doc.save()).expect("the document loads")
-}
-
 async fn check_role(
     server: &TestServer,
     agency: &Agency,
-    clients: &Clients,
+    clients: &Creators,
     role: &'static str,
 ) -> Vec<Row> {
     let mut raw = RawPeer::join(
@@ -173,7 +121,9 @@ async fn check_role(
             Err(e) => format!("no answer: {e}"),
         };
         row("sync first", "sync of an empty document", first);
-        creator.adopt(doc, storecheck(account, "creator")).await;
+        creator
+            .adopt(doc, forge::storecheck(account, "creator"))
+            .await;
         let acknowledged = creator
             .wait_for("the creator's new document acknowledged", PATIENCE, |v| {
                 v.in_sync(&doc)
@@ -207,22 +157,10 @@ async fn check_role(
 
 /// Whether the raw socket received content of `doc` before the server answered a barrier.
 async fn received(raw: &mut RawPeer, doc: DocumentId) -> String {
-    let barrier = DocumentId::new_random();
-    raw.request(barrier).await;
-    match raw.messages_until_answer_about(barrier, PATIENCE).await {
+    match raw.received_content(doc, PATIENCE).await {
         Err(e) => format!("barrier failed: {e}"),
-        Ok(messages) => {
-            let content = messages.iter().any(|(_, m)| match m {
-                Message::Sync {
-                    document_id, data, ..
-                } => *document_id == doc && forge::sync_heads(data).is_some_and(|h| !h.is_empty()),
-                _ => false,
-            });
-            match content {
-                true => "received it".to_owned(),
-                false => "received nothing".to_owned(),
-            }
-        }
+        Ok(true) => "received it".to_owned(),
+        Ok(false) => "received nothing".to_owned(),
     }
 }
 
@@ -264,7 +202,7 @@ async fn wire(raw: &mut RawPeer, doc: DocumentId) -> String {
 /// with that id.
 async fn squat(x: &Client, creator: &Client, role: &str, account: &str) -> String {
     let id = DocumentId::new_random();
-    x.adopt(id, storecheck("acme", role)).await;
+    x.adopt(id, forge::storecheck("acme", role)).await;
     if x.wait_for("the squatter's document acknowledged", PATIENCE, |v| {
         v.in_sync(&id)
     })
@@ -274,7 +212,9 @@ async fn squat(x: &Client, creator: &Client, role: &str, account: &str) -> Strin
         return "the first document was not acknowledged".to_owned();
     }
     let first = x.view().heads(&id);
-    creator.adopt(id, storecheck(account, "creator")).await;
+    creator
+        .adopt(id, forge::storecheck(account, "creator"))
+        .await;
     let Ok(view) = creator
         .wait_for("the creator's answer", PATIENCE, |v| {
             v.refused.contains_key(&id) || (v.in_sync(&id) && v.heads(&id) != first)
@@ -320,21 +260,4 @@ async fn squat(x: &Client, creator: &Client, role: &str, account: &str) -> Strin
         false => "X never got it",
     };
     format!("refused ({code}); re-created under a new id and acknowledged; {squatter}")
-}
-
-/// The rows as an aligned table, failures marked.
-fn render<'a>(rows: impl IntoIterator<Item = &'a Row>) -> String {
-    let mut out = String::new();
-    for row in rows {
-        let mark = if row.ok() { "ok  " } else { "FAIL" };
-        out.push_str(&format!(
-            "{mark} {:<6} {:<14} {:<19} expected {:<60} observed {}\n",
-            row.role,
-            row.relation.name(),
-            row.op,
-            row.expected,
-            row.observed
-        ));
-    }
-    out
 }

@@ -21,8 +21,6 @@
 //! Nothing negative is waited for with a sleep: each "did not happen" is checked after a
 //! positive barrier through the same connections (see [`check_role`]).
 
-use std::collections::BTreeMap;
-use std::collections::btree_map::Entry;
 use std::time::Instant;
 
 use automerge::transaction::Transactable;
@@ -36,7 +34,7 @@ use enlace_tests::forge::{self, RawPeer};
 use enlace_tests::http::{self, HttpResponse};
 use enlace_tests::matrix::Expected::{Denied, ReadOnly, ReadWrite};
 use enlace_tests::matrix::Relation::{self, Own};
-use enlace_tests::matrix::{EXPECTED, Expected};
+use enlace_tests::matrix::{Creators, EXPECTED, Expected, Row, assert_rows, connect_creators};
 use enlace_tests::server::TestServer;
 use futures_util::future::join_all;
 
@@ -64,33 +62,14 @@ impl Cell {
     }
 }
 
-/// One connected client per creator, by user id; all stay connected and syncing their
-/// documents for the whole test.
-type Creators = BTreeMap<String, Client>;
-
-/// One checked (cell, operation).
-#[derive(Debug)]
-struct Row {
-    role: &'static str,
-    relation: Relation,
-    op: &'static str,
-    expected: String,
-    observed: String,
-}
-
-impl Row {
-    fn new(cell: &Cell, op: &'static str, expected: impl Into<String>, observed: String) -> Row {
-        Row {
-            role: cell.role,
-            relation: cell.relation,
-            op,
-            expected: expected.into(),
-            observed,
-        }
-    }
-
-    fn ok(&self) -> bool {
-        self.expected == self.observed
+/// A row of `cell` for `op`.
+fn row(cell: &Cell, op: &'static str, expected: impl Into<String>, observed: String) -> Row {
+    Row {
+        role: cell.role,
+        relation: cell.relation,
+        op,
+        expected: expected.into(),
+        observed,
     }
 }
 
@@ -101,21 +80,7 @@ async fn every_role_relation_and_operation_gets_what_the_rules_say() {
     let agency = fixture::seed(dir.path());
     let server = TestServer::start_authenticated(dir.path(), |_| {}).await;
 
-    let mut creators = Creators::new();
-    for (cell_role, relation, _) in EXPECTED {
-        let (creator, _) = relation.creator(cell_role);
-        if let Entry::Vacant(slot) = creators.entry(creator) {
-            let creator = slot.key();
-            let client = Client::connect_with_bearer(
-                &server.ws_url(),
-                &format!("author-{creator}"),
-                agency.token(creator),
-            )
-            .await
-            .expect("creator connects");
-            slot.insert(client);
-        }
-    }
+    let creators = connect_creators(&server.ws_url(), &agency).await;
     let cells: Vec<Cell> = join_all(EXPECTED.iter().map(|&(role, relation, expected)| {
         let creators = &creators;
         async move {
@@ -143,20 +108,12 @@ async fn every_role_relation_and_operation_gets_what_the_rules_say() {
     .flatten()
     .collect();
 
-    // The whole matrix goes to the captured output, which a failing test shows.
-    eprintln!(
-        "auth matrix ({} checks; set-up {set_up:?}, total {:?}):\n{}",
-        rows.len(),
-        started.elapsed(),
-        render(&rows)
-    );
-    let failures: Vec<&Row> = rows.iter().filter(|r| !r.ok()).collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {} checks differ from the rules (the whole matrix is printed above):\n{}",
-        failures.len(),
-        rows.len(),
-        render(failures.iter().copied())
+    assert_rows(
+        &format!(
+            "auth matrix (set-up {set_up:?}, total {:?})",
+            started.elapsed()
+        ),
+        &rows,
     );
     for client in creators.into_values() {
         client.close().await;
@@ -297,7 +254,7 @@ impl<'a> Person<'a> {
                 true => "received it",
                 false => "doc-unavailable",
             };
-            self.rows.push(Row::new(cell, "find", expected, observed));
+            self.rows.push(row(cell, "find", expected, observed));
         }
     }
 
@@ -324,7 +281,7 @@ impl<'a> Person<'a> {
                 Denied => "404 exactly as for a missing document",
             };
             let observed = api_verdict(cell, &answer, &missing);
-            self.rows.push(Row::new(cell, "api", expected, observed));
+            self.rows.push(row(cell, "api", expected, observed));
         }
     }
 
@@ -346,8 +303,7 @@ impl<'a> Person<'a> {
                 ),
             };
             let expected = "doc-unavailable, byte-identical to a missing document's";
-            self.rows
-                .push(Row::new(cell, "find: wire", expected, observed));
+            self.rows.push(row(cell, "find: wire", expected, observed));
         }
     }
 
@@ -440,9 +396,9 @@ impl<'a> Person<'a> {
                 Denied => "doc-unavailable; the creator never got it",
             };
             let observed = format!("{answer}; {creator_side}");
-            self.rows.push(Row::new(cell, "write", expected, observed));
+            self.rows.push(row(cell, "write", expected, observed));
             let heard = creator.view().heard(&cell.doc, &cell.x_says());
-            self.rows.push(Row::new(
+            self.rows.push(row(
                 cell,
                 "ephemeral out",
                 heard_label(cell.expected.readable()),
@@ -471,7 +427,7 @@ impl<'a> Person<'a> {
         }
         let view = self.finder.view();
         for cell in &self.cells {
-            self.rows.push(Row::new(
+            self.rows.push(row(
                 cell,
                 "ephemeral in",
                 heard_label(cell.expected.readable()),
@@ -483,7 +439,7 @@ impl<'a> Person<'a> {
     /// Records that a barrier failed, so the negative checks of this role are not to be
     /// trusted.
     fn barrier_failed(&mut self, which: &str) {
-        let row = Row::new(
+        let row = row(
             self.cells[0],
             "barrier",
             "passed",
@@ -590,21 +546,4 @@ fn wire_verdict(
             "doc-unavailable, but differs: {swapped:02x?} vs a missing document's {missing_bytes:02x?}"
         ),
     }
-}
-
-/// The rows as an aligned table, failures marked.
-fn render<'a>(rows: impl IntoIterator<Item = &'a Row>) -> String {
-    let mut out = String::new();
-    for row in rows {
-        let mark = if row.ok() { "ok  " } else { "FAIL" };
-        out.push_str(&format!(
-            "{mark} {:<6} {:<14} {:<14} expected {:<55} observed {}\n",
-            row.role,
-            row.relation.name(),
-            row.op,
-            row.expected,
-            row.observed
-        ));
-    }
-    out
 }

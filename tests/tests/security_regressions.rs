@@ -10,8 +10,8 @@
 //! The id-squatting case (a creator whose id was taken first) is in `auth_before_create` and
 //! `device_sync_authenticated`.
 
-use automerge::transaction::Transactable;
-use automerge::{AutoCommit, Automerge, ROOT};
+use automerge::transaction::{Transactable, Transaction};
+use automerge::{AutoCommit, Automerge, ObjType, ROOT, ReadDoc};
 use enlace_core::ids::DocumentId;
 use enlace_core::wire::{Message, encode};
 use enlace_tests::PATIENCE;
@@ -20,40 +20,68 @@ use enlace_tests::fixture;
 use enlace_tests::forge::{self, RawPeer};
 use enlace_tests::server::TestServer;
 
-fn storecheck(account: &str) -> Automerge {
-    let mut doc = AutoCommit::new();
-    doc.put(ROOT, "kind", "storecheck").expect("put");
-    doc.put(ROOT, "account_id", account).expect("put");
-    Automerge::load(&doc.save()).expect("the document loads")
+/// A server on a seeded agency, with its data directory.
+struct Agency {
+    _dir: tempfile::TempDir,
+    people: fixture::Agency,
+    server: TestServer,
 }
 
-/// Whether `raw` received any content of `doc` before the server answered a `request` for a
-/// missing id sent last (the server answers a socket's frames in order).
-async fn received_content(raw: &mut RawPeer, doc: DocumentId) -> bool {
-    let barrier = DocumentId::new_random();
-    raw.request(barrier).await;
-    let messages = raw
-        .messages_until_answer_about(barrier, PATIENCE)
+impl Agency {
+    async fn start() -> Agency {
+        let dir = tempfile::tempdir().expect("data dir");
+        let people = fixture::seed(dir.path());
+        let server = TestServer::start_authenticated(dir.path(), |_| {}).await;
+        Agency {
+            _dir: dir,
+            people,
+            server,
+        }
+    }
+
+    /// A client of `user`, joined as `peer`.
+    async fn client(&self, user: &str, peer: &str) -> Client {
+        Client::connect_with_bearer(&self.server.ws_url(), peer, self.people.token(user))
+            .await
+            .expect("connects")
+    }
+
+    /// A raw socket of `user`, joined as `peer`.
+    async fn raw(&self, user: &str, peer: &str) -> RawPeer {
+        RawPeer::join(
+            &self.server.ws_url(),
+            self.people.token(user),
+            peer,
+            PATIENCE,
+        )
         .await
-        .expect("the barrier is answered");
-    messages.iter().any(|(_, m)| match m {
-        Message::Sync {
-            document_id, data, ..
-        } => *document_id == doc && forge::sync_heads(data).is_some_and(|h| !h.is_empty()),
-        _ => false,
-    })
+    }
+
+    async fn stop(self, clients: impl IntoIterator<Item = Client>) {
+        for client in clients {
+            client.close().await;
+        }
+        self.server.stop().await.expect("clean stop");
+    }
+}
+
+/// `client` syncs `doc` (its copy made offline) and the server acknowledges it.
+async fn create(client: &Client, id: DocumentId, doc: Automerge) {
+    client.adopt(id, doc).await;
+    client
+        .wait_for("the new document acknowledged", PATIENCE, |v| {
+            v.in_sync(&id)
+        })
+        .await
+        .expect("acknowledged");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outsider_who_syncs_an_id_first_never_receives_the_document() {
-    let dir = tempfile::tempdir().expect("data dir");
-    let agency = fixture::seed(dir.path());
-    let server = TestServer::start_authenticated(dir.path(), |_| {}).await;
-    let url = server.ws_url();
-
+    let agency = Agency::start().await;
     // The outsider (another organisation) learnt the id of a document made offline.
     let doc = DocumentId::new_random();
-    let mut outsider = RawPeer::join(&url, agency.token("foreigner"), "outsider", PATIENCE).await;
+    let mut outsider = agency.raw("foreigner", "outsider").await;
     outsider.sync_empty(doc).await;
     let (_, first) = outsider
         .answer_about(doc, PATIENCE)
@@ -62,15 +90,8 @@ async fn an_outsider_who_syncs_an_id_first_never_receives_the_document() {
     assert!(matches!(first, Message::Sync { .. }), "{first:?}");
 
     // The rightful creator syncs it, then keeps editing.
-    let jr = Client::connect_with_bearer(&url, "jr-phone", agency.token("jr"))
-        .await
-        .expect("connects");
-    jr.adopt(doc, storecheck("acme")).await;
-    jr.wait_for("the new document acknowledged", PATIENCE, |v| {
-        v.in_sync(&doc)
-    })
-    .await
-    .expect("acknowledged");
+    let jr = agency.client("jr", "jr-phone").await;
+    create(&jr, doc, forge::storecheck("acme", "jr")).await;
     jr.change(doc, |tx| {
         tx.put(ROOT, "notes", "precio de góndola").expect("put");
     })
@@ -79,61 +100,41 @@ async fn an_outsider_who_syncs_an_id_first_never_receives_the_document() {
         .await
         .expect("acknowledged");
 
+    let received = outsider.received_content(doc, PATIENCE).await;
     assert!(
-        !received_content(&mut outsider, doc).await,
+        !received.expect("the barrier is answered"),
         "the outsider received another organisation's document"
     );
-    jr.close().await;
-    server.stop().await.expect("clean stop");
+    agency.stop([jr]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_teammate_who_syncs_an_id_first_receives_the_document_once_it_exists() {
-    let dir = tempfile::tempdir().expect("data dir");
-    let agency = fixture::seed(dir.path());
-    let server = TestServer::start_authenticated(dir.path(), |_| {}).await;
-    let url = server.ws_url();
+    let agency = Agency::start().await;
     let doc = DocumentId::new_random();
-    let mut mate = RawPeer::join(&url, agency.token("mate"), "mate-early", PATIENCE).await;
+    let mut mate = agency.raw("mate", "mate-early").await;
     mate.sync_empty(doc).await;
     mate.answer_about(doc, PATIENCE)
         .await
         .expect("a missing document is answered");
-    let jr = Client::connect_with_bearer(&url, "jr-phone", agency.token("jr"))
-        .await
-        .expect("connects");
-    jr.adopt(doc, storecheck("acme")).await;
-    jr.wait_for("the new document acknowledged", PATIENCE, |v| {
-        v.in_sync(&doc)
-    })
-    .await
-    .expect("acknowledged");
+    let jr = agency.client("jr", "jr-phone").await;
+    create(&jr, doc, forge::storecheck("acme", "jr")).await;
+    let received = mate.received_content(doc, PATIENCE).await;
     assert!(
-        received_content(&mut mate, doc).await,
+        received.expect("the barrier is answered"),
         "a teammate waiting for the document never received it"
     );
-    jr.close().await;
-    server.stop().await.expect("clean stop");
+    agency.stop([jr]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forbidden_document_answers_an_empty_sync_as_a_missing_one() {
-    let dir = tempfile::tempdir().expect("data dir");
-    let agency = fixture::seed(dir.path());
-    let server = TestServer::start_authenticated(dir.path(), |_| {}).await;
-    let url = server.ws_url();
-    let jr = Client::connect_with_bearer(&url, "jr-phone", agency.token("jr"))
-        .await
-        .expect("connects");
+    let agency = Agency::start().await;
+    let jr = agency.client("jr", "jr-phone").await;
     let doc = DocumentId::new_random();
-    jr.adopt(doc, storecheck("acme")).await;
-    jr.wait_for("the new document acknowledged", PATIENCE, |v| {
-        v.in_sync(&doc)
-    })
-    .await
-    .expect("acknowledged");
+    create(&jr, doc, forge::storecheck("acme", "jr")).await;
 
-    let mut outsider = RawPeer::join(&url, agency.token("foreigner"), "prober", PATIENCE).await;
+    let mut outsider = agency.raw("foreigner", "prober").await;
     let nowhere = DocumentId::new_random();
     outsider.sync_empty(doc).await;
     let (forbidden_bytes, forbidden) = outsider.answer_about(doc, PATIENCE).await.expect("answer");
@@ -165,29 +166,16 @@ async fn a_forbidden_document_answers_an_empty_sync_as_a_missing_one() {
         swapped, missing_bytes,
         "forbidden {forbidden_bytes:02x?} differs from missing {missing_bytes:02x?}"
     );
-    jr.close().await;
-    server.stop().await.expect("clean stop");
+    agency.stop([jr]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn relayed_ephemeral_messages_carry_the_authenticated_sender() {
-    let dir = tempfile::tempdir().expect("data dir");
-    let agency = fixture::seed(dir.path());
-    let server = TestServer::start_authenticated(dir.path(), |_| {}).await;
-    let url = server.ws_url();
-    let jr = Client::connect_with_bearer(&url, "jr-phone", agency.token("jr"))
-        .await
-        .expect("connects");
+    let agency = Agency::start().await;
+    let jr = agency.client("jr", "jr-phone").await;
     let doc = DocumentId::new_random();
-    jr.adopt(doc, storecheck("acme")).await;
-    jr.wait_for("the new document acknowledged", PATIENCE, |v| {
-        v.in_sync(&doc)
-    })
-    .await
-    .expect("acknowledged");
-    let mate = Client::connect_with_bearer(&url, "mate-phone", agency.token("mate"))
-        .await
-        .expect("connects");
+    create(&jr, doc, forge::storecheck("acme", "jr")).await;
+    let mate = agency.client("mate", "mate-phone").await;
     mate.subscribe(doc);
     let heads = jr.view().heads(&doc);
     mate.wait_for("the teammate has the document", PATIENCE, |v| {
@@ -197,14 +185,15 @@ async fn relayed_ephemeral_messages_carry_the_authenticated_sender() {
     .expect("synced");
 
     // `ae`, on the team too, claims to be jr's phone, in jr's session, with the highest count.
-    let mut spoofer = RawPeer::join(&url, agency.token("ae"), "ae-raw", PATIENCE).await;
+    let mut spoofer = agency.raw("ae", "ae-raw").await;
     spoofer.sync_empty(doc).await;
     spoofer.answer_about(doc, PATIENCE).await.expect("answer");
     let forged = forge::cbor_text("jr is here (not really)");
+    let server = spoofer.server.clone();
     spoofer
         .send(forge::ephemeral_frame(
             "jr-phone",
-            &spoofer.server.clone(),
+            &server,
             doc,
             forged.clone(),
             (1 << 53) - 1,
@@ -229,10 +218,7 @@ async fn relayed_ephemeral_messages_carry_the_authenticated_sender() {
     };
     assert_eq!(sender_of(&forged).as_deref(), Some("ae-raw"));
     assert_eq!(sender_of(&real).as_deref(), Some("jr-phone"));
-    for client in [jr, mate] {
-        client.close().await;
-    }
-    server.stop().await.expect("clean stop");
+    agency.stop([jr, mate]).await;
 }
 
 /// Waits for the server to refuse (`not_permitted`) or acknowledge the client's copy of `doc`.
@@ -250,41 +236,48 @@ async fn refused_or_acknowledged(client: &Client, doc: DocumentId) -> &'static s
     }
 }
 
+/// A document of `kind` in `account` whose status (at `parent.status`, `parent` the root or
+/// the contact report) reached `states` in round 0.
+fn with_status(kind: &str, account: &str, in_report: bool, states: &[&str]) -> Automerge {
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "kind", kind).expect("put");
+    doc.put(ROOT, "account_id", account).expect("put");
+    let parent = match in_report {
+        true => doc
+            .put_object(ROOT, "contact_report", ObjType::Map)
+            .expect("put"),
+        false => ROOT,
+    };
+    let status = doc
+        .put_object(&parent, "status", ObjType::Map)
+        .expect("put");
+    let round = doc.put_object(&status, "0", ObjType::Map).expect("put");
+    for state in states {
+        doc.put(&round, *state, true).expect("put");
+    }
+    Automerge::load(&doc.save()).expect("loads")
+}
+
+/// Round 0 of the status under `parent`.
+fn round0(tx: &Transaction<'_>, parent: &automerge::ObjId) -> automerge::ObjId {
+    let status = tx.get(parent, "status").expect("get").expect("map").1;
+    tx.get(&status, "0").expect("get").expect("map").1
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fields_only_the_server_or_a_reviewer_writes_are_refused_from_clients() {
-    let dir = tempfile::tempdir().expect("data dir");
-    let agency = fixture::seed(dir.path());
-    let server = TestServer::start_authenticated(dir.path(), |_| {}).await;
-    let url = server.ws_url();
-    let jr = Client::connect_with_bearer(&url, "jr-phone", agency.token("jr"))
-        .await
-        .expect("connects");
+    let agency = Agency::start().await;
+    let jr = agency.client("jr", "jr-phone").await;
 
-    // A contact report in review; the client writes `sent` itself.
+    // A contact report in review; the client writes `sent` and a number itself.
     let note = DocumentId::new_random();
-    let mut doc = AutoCommit::new();
-    doc.put(ROOT, "kind", "meeting_note").expect("put");
-    doc.put(ROOT, "account_id", "acme").expect("put");
-    let report = doc
-        .put_object(ROOT, "contact_report", automerge::ObjType::Map)
-        .expect("put");
-    let status = doc
-        .put_object(&report, "status", automerge::ObjType::Map)
-        .expect("put");
-    let round = doc
-        .put_object(&status, "0", automerge::ObjType::Map)
-        .expect("put");
-    doc.put(&round, "draft", true).expect("put");
-    doc.put(&round, "in_review", true).expect("put");
-    jr.adopt(note, Automerge::load(&doc.save()).expect("loads"))
-        .await;
+    let doc = with_status("meeting_note", "acme", true, &["draft", "in_review"]);
+    jr.adopt(note, doc).await;
     assert_eq!(refused_or_acknowledged(&jr, note).await, "acknowledged");
     let acknowledged = jr.view().heads(&note);
     jr.change(note, |tx| {
-        use automerge::ReadDoc;
         let report = tx.get(ROOT, "contact_report").expect("get").expect("map").1;
-        let status = tx.get(&report, "status").expect("get").expect("map").1;
-        let round = tx.get(&status, "0").expect("get").expect("map").1;
+        let round = round0(tx, &report);
         tx.put(&round, "sent", true).expect("put");
         tx.put(&report, "report_no", "ACME-2026-0001").expect("put");
     })
@@ -292,9 +285,7 @@ async fn fields_only_the_server_or_a_reviewer_writes_are_refused_from_clients() 
     assert_eq!(refused_or_acknowledged(&jr, note).await, "refused");
 
     // The server kept the report as it was: a teammate fetching it gets the acknowledged heads.
-    let mate = Client::connect_with_bearer(&url, "mate-phone", agency.token("mate"))
-        .await
-        .expect("connects");
+    let mate = agency.client("mate", "mate-phone").await;
     mate.subscribe(note);
     mate.wait_for("the teammate has the report", PATIENCE, |v| {
         v.heads(&note) == acknowledged
@@ -303,47 +294,30 @@ async fn fields_only_the_server_or_a_reviewer_writes_are_refused_from_clients() 
     .expect("the server's copy has no client-written `sent`");
 
     // A storecheck its creator marks reviewed: refused; its creator's supervisor: accepted.
-    let sub = Client::connect_with_bearer(&url, "sub-phone", agency.token("sub-sup"))
-        .await
-        .expect("connects");
+    let sub = agency.client("sub-sup", "sub-phone").await;
     let check = DocumentId::new_random();
-    let mut doc = AutoCommit::new();
-    doc.put(ROOT, "kind", "storecheck").expect("put");
-    doc.put(ROOT, "account_id", "beta").expect("put");
-    let status = doc
-        .put_object(ROOT, "status", automerge::ObjType::Map)
-        .expect("put");
-    let round = doc
-        .put_object(&status, "0", automerge::ObjType::Map)
-        .expect("put");
-    for s in ["draft", "in_progress", "submitted"] {
-        doc.put(&round, s, true).expect("put");
-    }
-    sub.adopt(check, Automerge::load(&doc.save()).expect("loads"))
-        .await;
+    let doc = with_status(
+        "storecheck",
+        "beta",
+        false,
+        &["draft", "in_progress", "submitted"],
+    );
+    sub.adopt(check, doc).await;
     assert_eq!(refused_or_acknowledged(&sub, check).await, "acknowledged");
     let saved = sub
         .read(check, |d| d.map(Automerge::save))
         .await
         .expect("held");
-    let mark_reviewed = |tx: &mut automerge::transaction::Transaction<'_>| {
-        use automerge::ReadDoc;
-        let status = tx.get(ROOT, "status").expect("get").expect("map").1;
-        let round = tx.get(&status, "0").expect("get").expect("map").1;
+    let mark_reviewed = |tx: &mut Transaction<'_>| {
+        let round = round0(tx, &ROOT);
         tx.put(&round, "reviewed", true).expect("put");
     };
     sub.change(check, mark_reviewed).await;
     assert_eq!(refused_or_acknowledged(&sub, check).await, "refused");
-    let sup = Client::connect_with_bearer(&url, "sup-phone", agency.token("sup"))
-        .await
-        .expect("connects");
+    let sup = agency.client("sup", "sup-phone").await;
     sup.adopt(check, Automerge::load(&saved).expect("loads"))
         .await;
     sup.change(check, mark_reviewed).await;
     assert_eq!(refused_or_acknowledged(&sup, check).await, "acknowledged");
-
-    for client in [jr, mate, sub, sup] {
-        client.close().await;
-    }
-    server.stop().await.expect("clean stop");
+    agency.stop([jr, mate, sub, sup]).await;
 }

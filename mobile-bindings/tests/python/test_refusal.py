@@ -4,16 +4,14 @@ is re-created under a new id that syncs, with the original kept on the phone."""
 
 import json
 import os
-import re
 import shutil
 import subprocess
-import threading
 
 import pytest
 
 import enlace_mobile as m
 from test_bindings import add_line, new_storecheck
-from test_sync import wait_until
+from test_sync import server_binary, start_server, wait_until
 
 
 def admin(binary, data, *args):
@@ -42,32 +40,13 @@ def person(binary, data, org_name):
 @pytest.fixture
 def agency(tmp_path):
     """Two organisations, each with its own account `acme`, and an authenticated server."""
-    binary = os.environ.get("ENLACE_SERVER_BIN")
-    if not binary:
-        pytest.fail("ENLACE_SERVER_BIN is not set: run mobile-bindings/tests/run.sh")
+    binary = server_binary()
     data = tmp_path / "server"
     data.mkdir()
     rightful = person(binary, data, "Agencia Andes")
     squatter = person(binary, data, "Agencia Pampa")
-    proc = subprocess.Popen(
-        [binary, "serve", "--listen", "127.0.0.1:0", "--data", str(data)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "RUST_LOG": "info"},
-    )
-    addr = None
-    for line in proc.stderr:
-        found = re.search(r"enlace-server listening.*addr=(\S+)", line)
-        if found:
-            addr = found.group(1)
-            break
-    if addr is None:
-        proc.kill()
-        pytest.fail("the server did not report its address")
-    threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
-    yield f"ws://{addr}/v1/sync", rightful, squatter
+    proc, url = start_server(data)
+    yield url, rightful, squatter
     proc.terminate()
     proc.wait(timeout=10)
 

@@ -15,13 +15,18 @@ from test_bindings import add_line, edit, new_storecheck
 PATIENCE = 60
 
 
-@pytest.fixture
-def server(tmp_path):
+def server_binary():
     binary = os.environ.get("ENLACE_SERVER_BIN")
     if not binary:
         pytest.fail("ENLACE_SERVER_BIN is not set: run mobile-bindings/tests/run.sh")
+    return binary
+
+
+def start_server(data, *flags):
+    """Starts enlace-server on a free loopback port over `data`; returns the process and its
+    websocket URL. The caller stops it."""
     proc = subprocess.Popen(
-        [binary, "serve", "--insecure-open", "--listen", "127.0.0.1:0", "--data", str(tmp_path / "server")],
+        [server_binary(), "serve", *flags, "--listen", "127.0.0.1:0", "--data", str(data)],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -39,7 +44,13 @@ def server(tmp_path):
         pytest.fail("the server did not report its address")
     # Keep draining its log so it never blocks on a full pipe.
     threading.Thread(target=lambda: [None for _ in proc.stderr], daemon=True).start()
-    yield f"ws://{addr}/v1/sync"
+    return proc, f"ws://{addr}/v1/sync"
+
+
+@pytest.fixture
+def server(tmp_path):
+    proc, url = start_server(tmp_path / "server", "--insecure-open")
+    yield url
     proc.terminate()
     proc.wait(timeout=10)
 
