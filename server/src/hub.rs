@@ -366,7 +366,7 @@ impl Actor {
                 None
             }
             Effect::ChangesRefused { conn, doc, reason } => {
-                tracing::info!(%conn, %doc, %reason, "changes refused");
+                tracing::info!(%conn, %doc, ?reason, "changes refused");
                 self.metrics.error(ErrorKind::Refused);
                 None
             }

@@ -2,6 +2,7 @@
 //! directory (`admin`, see [`admin`]). Used by the binaries only.
 
 mod admin;
+mod escape;
 mod logging;
 
 use std::net::SocketAddr;
@@ -127,12 +128,13 @@ impl ServeArgs {
     }
 }
 
-/// Parses flags and environment, sets up logging (`RUST_LOG`, default `info`; see [`logging`]) and runs the
-/// server until SIGTERM or SIGINT.
+/// Parses flags and environment, sets up logging (`RUST_LOG`, default `info`; see [`logging`];
+/// every field escaped, see [`escape`]) and runs the server until SIGTERM or SIGINT.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(logging::filter(std::env::var("RUST_LOG").ok().as_deref()))
+        .fmt_fields(escape::EscapedFields::default())
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
