@@ -146,6 +146,21 @@ impl ServerProcess {
             .clone()
     }
 
+    /// The `addr=` of the first log line that says `message` (such as "metrics listening"),
+    /// waiting for it at most `patience`.
+    pub async fn logged_addr(&self, message: &'static str, patience: Duration) -> SocketAddr {
+        let find = |log: &[u8]| {
+            String::from_utf8_lossy(log)
+                .lines()
+                .find_map(|line| logged_addr(line, message))
+        };
+        let log = self
+            .wait_log(message, patience, |log| find(log).is_some())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        find(&log).unwrap_or_else(|| panic!("no address logged with {message:?}"))
+    }
+
     /// Waits (at most `patience`) until the log satisfies `done`; returns the log then.
     pub async fn wait_log(
         &self,
@@ -244,7 +259,12 @@ pub fn admin_output(binary: &Path, data_dir: &Path, args: &[&str]) -> Output {
 
 /// The address in the server's "listening" log line.
 fn listening_addr(line: &str) -> Option<SocketAddr> {
-    if !line.contains("enlace-server listening") {
+    logged_addr(line, "enlace-server listening")
+}
+
+/// The `addr=` of a log line that says `message`.
+fn logged_addr(line: &str, message: &str) -> Option<SocketAddr> {
+    if !line.contains(message) {
         return None;
     }
     let rest = &line[line.find("addr=")? + 5..];

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::{AccessMode, ServerConfig, StartupCheck};
+use crate::{AccessMode, MetricsAccess, MetricsToken, ServerConfig, StartupCheck};
 
 /// enlace sync server.
 #[derive(Debug, Parser)]
@@ -94,6 +94,14 @@ struct ServeArgs {
     /// every page read once) or `off` (header and schema only). See RELIABILITY.md for the cost.
     #[arg(long, env = "ENLACE_STARTUP_CHECK", default_value = "quick")]
     startup_check: StartupCheck,
+    /// Require this bearer token on /metrics (16 to 512 visible ASCII characters; users' API
+    /// tokens do not open it). Prefer the environment variable: a command line is visible to
+    /// every local user. Unset: /metrics is open (docs/access.md).
+    #[arg(long, env = "ENLACE_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<MetricsToken>,
+    /// Serve /metrics on this address only (say 127.0.0.1:9090), not on --listen.
+    #[arg(long, env = "ENLACE_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
 }
 
 impl ServeArgs {
@@ -124,6 +132,10 @@ impl ServeArgs {
         config.websocket.rate_limit_close_after =
             Duration::from_secs(self.rate_limit_close_secs.max(1));
         config.startup_check = self.startup_check;
+        config.metrics = MetricsAccess {
+            token: self.metrics_token.clone(),
+            listen: self.metrics_listen,
+        };
         config
     }
 }
