@@ -15,6 +15,8 @@
 //! - `ws`: one task per socket: read loop with limits, bounded outbound queue, pings, close codes.
 //! - `hub`: the engine actor thread and the execution of its effects.
 //! - `storage_io`: the group-commit writer and the loader threads over SQLite.
+//! - `catch_up`: catch-up pages as a device sees them, filtered before they are cut; `cursor`:
+//!   the opaque cursors they carry.
 //! - `preflight`: before opening: the data directory is writable and every database file passes
 //!   `PRAGMA quick_check`, so a damaged or read-only one is refused, named.
 //! - [`metrics`]: counters and histograms, rendered as Prometheus text; [`metrics_access`]: who
@@ -35,8 +37,10 @@
 mod access;
 mod api;
 pub mod auth;
+mod catch_up;
 pub mod cli;
 pub mod config;
+mod cursor;
 pub mod directory;
 mod error;
 mod hub;
@@ -132,8 +136,9 @@ pub async fn run(
     let path = database.clone();
     let max_batch = config.max_commit_batch;
     let io_metrics = metrics.clone();
+    let io_access = authenticated.as_ref().map(|(_, shared)| shared.clone());
     let (storage, storage_id) = tokio::task::spawn_blocking(move || {
-        StorageIo::start(&path, max_batch, storage_events_tx, io_metrics)
+        StorageIo::start(&path, max_batch, storage_events_tx, io_metrics, io_access)
     })
     .await
     .map_err(|_| ServerError::Internal("opening storage panicked"))?
