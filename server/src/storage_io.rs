@@ -257,7 +257,7 @@ fn writer_loop(
                 }
                 WriteOp::SyncState { doc, .. } => {
                     if let Err(StorageFailure(error)) = outcome {
-                        tracing::warn!(%doc, %error, "saving a sync state failed");
+                        tracing::warn!(%doc, ?error, "saving a sync state failed");
                     }
                 }
             }
