@@ -119,4 +119,14 @@ fn query_filters_and_orders_the_listing() {
     assert_eq!(tail, [note_ids[3], note_ids[1]]);
     let after = changed[changed.len() - 2].1;
     assert_eq!(store.changed_since(after, 100).expect("changed").len(), 1);
+    // The latest sequence is the last write's: no cursor can name a later one.
+    let latest = changed.last().map(|(_, seq)| *seq);
+    assert_eq!(Some(store.latest_change_seq().expect("latest")), latest);
+    assert_eq!(
+        store
+            .changed_since(latest.unwrap_or(0), 100)
+            .expect("changed")
+            .len(),
+        0
+    );
 }

@@ -25,7 +25,7 @@ pub enum EnlaceError {
         id: String,
     },
     /// The document is of another kind than the call expects (`get_storecheck` on a visit).
-    #[error("document {id} is a {found}, not a {expected}")]
+    #[error("document {id} is a {found:?}, not a {expected}")]
     WrongKind {
         /// The document id.
         id: String,

@@ -145,6 +145,27 @@ impl SharedAccess {
             _ => (Access::Denied, None),
         }
     }
+
+    /// Which of `docs` (stored documents) the connection `conn` may read, in order: none for a
+    /// connection that is not, or no longer, authenticated. One lock for the lot, for catch-up
+    /// scans.
+    pub(crate) fn readable(&self, conn: ConnectionId, docs: &[DocumentId]) -> Vec<bool> {
+        let state = self.lock();
+        let Some(principal) = state.conns.get(&conn) else {
+            return vec![false; docs.len()];
+        };
+        docs.iter()
+            .map(|doc| match state.registry.get(doc) {
+                Some(Registered::Document {
+                    account, creator, ..
+                }) => state
+                    .snapshot
+                    .document_access(&principal.user, account, creator.as_ref())
+                    .can_read(),
+                _ => false,
+            })
+            .collect()
+    }
 }
 
 /// The [`AccessPolicy`] the engine runs with on an authenticating server.

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use crate::auth::AuthConfig;
+pub use crate::metrics_access::{MetricsAccess, MetricsToken};
 
 /// Who may sync what.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +40,8 @@ pub struct ServerConfig {
     pub shutdown_grace: Duration,
     /// What is checked of each database file before serving. Default [`StartupCheck::Quick`].
     pub startup_check: StartupCheck,
+    /// Who may read `/metrics`, and where. Default: open, on the main listener.
+    pub metrics: MetricsAccess,
 }
 
 impl ServerConfig {
@@ -54,6 +57,7 @@ impl ServerConfig {
             max_commit_batch: 1024,
             shutdown_grace: Duration::from_secs(10),
             startup_check: StartupCheck::Quick,
+            metrics: MetricsAccess::default(),
         }
     }
 

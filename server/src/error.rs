@@ -34,6 +34,15 @@ pub enum ServerError {
         #[source]
         source: Box<ServerError>,
     },
+    /// The metrics listen address (`MetricsAccess::listen`) cannot be bound.
+    #[error("cannot listen for metrics on {addr}")]
+    MetricsListen {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// What binding it said.
+        #[source]
+        source: std::io::Error,
+    },
     /// A socket or thread operation failed.
     #[error("io")]
     Io(#[from] std::io::Error),

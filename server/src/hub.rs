@@ -365,8 +365,14 @@ impl Actor {
                 }
                 None
             }
-            Effect::ChangesRefused { .. } => {
-                // The engine logged it (the reason quoted) and told the peer.
+            Effect::ChangesRefused {
+                conn,
+                doc,
+                code,
+                reason,
+            } => {
+                // The reason holds the peer's text: Debug-quoted.
+                tracing::info!(%conn, %doc, %code, ?reason, "changes refused");
                 self.metrics.error(ErrorKind::Refused);
                 None
             }

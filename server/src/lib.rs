@@ -15,9 +15,12 @@
 //! - `ws`: one task per socket: read loop with limits, bounded outbound queue, pings, close codes.
 //! - `hub`: the engine actor thread and the execution of its effects.
 //! - `storage_io`: the group-commit writer and the loader threads over SQLite.
+//! - `catch_up`: catch-up pages as a device sees them, filtered before they are cut; `cursor`:
+//!   the opaque cursors they carry.
 //! - `preflight`: before opening: the data directory is writable and every database file passes
 //!   `PRAGMA quick_check`, so a damaged or read-only one is refused, named.
-//! - [`metrics`]: counters and histograms, rendered as Prometheus text.
+//! - [`metrics`]: counters and histograms, rendered as Prometheus text; [`metrics_access`]: who
+//!   may read them, and on which address.
 //! - [`shutdown`]: the SIGTERM/SIGINT future.
 //! - [`cli`]: flags and environment, parsed into a [`ServerConfig`] (used by `main` only).
 //!
@@ -34,13 +37,16 @@
 mod access;
 mod api;
 pub mod auth;
+mod catch_up;
 pub mod cli;
 pub mod config;
+mod cursor;
 pub mod directory;
 mod error;
 mod hub;
 mod listener;
 pub mod metrics;
+pub mod metrics_access;
 mod preflight;
 mod routes;
 pub mod shutdown;
@@ -48,6 +54,7 @@ mod storage_io;
 mod ws;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
@@ -59,7 +66,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use config::{
-    AccessMode, ConnectionLimits, DocumentLimits, ServerConfig, StartupCheck, WebSocketLimits,
+    AccessMode, ConnectionLimits, DocumentLimits, MetricsAccess, MetricsToken, ServerConfig,
+    StartupCheck, WebSocketLimits,
 };
 pub use error::ServerError;
 pub use hub::{CLOSE_CREDENTIALS_REVOKED, CLOSE_TOO_SLOW};
@@ -68,7 +76,7 @@ pub use ws::CLOSE_RATE_LIMITED;
 use crate::auth::state::AuthState;
 use crate::hub::{Hub, HubInput};
 use crate::metrics::Metrics;
-use crate::routes::AppState;
+use crate::routes::{AppState, MetricsRoute};
 use crate::storage_io::StorageIo;
 use crate::ws::SocketContext;
 
@@ -128,8 +136,9 @@ pub async fn run(
     let path = database.clone();
     let max_batch = config.max_commit_batch;
     let io_metrics = metrics.clone();
+    let io_access = authenticated.as_ref().map(|(_, shared)| shared.clone());
     let (storage, storage_id) = tokio::task::spawn_blocking(move || {
-        StorageIo::start(&path, max_batch, storage_events_tx, io_metrics)
+        StorageIo::start(&path, max_batch, storage_events_tx, io_metrics, io_access)
     })
     .await
     .map_err(|_| ServerError::Internal("opening storage panicked"))?
@@ -179,13 +188,41 @@ pub async fn run(
         tracker: tracker.clone(),
         next_conn: Arc::new(AtomicU64::new(1)),
         auth,
+        metrics_token: config.metrics.token.clone().map(Arc::new),
+    };
+    let metrics_route = match config.metrics.listen {
+        None => MetricsRoute::Main,
+        Some(at) => {
+            let metrics_listener = TcpListener::bind(at)
+                .await
+                .map_err(|source| ServerError::MetricsListen { addr: at, source })?;
+            let addr = metrics_listener.local_addr()?;
+            tracing::info!(%addr, "metrics listening");
+            let stop = token.clone();
+            let serving = axum::serve(
+                listener::guarded(
+                    metrics_listener,
+                    config.connections.clone(),
+                    metrics.clone(),
+                ),
+                routes::metrics_router(state.clone())
+                    .into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move { stop.cancelled().await });
+            tracker.spawn(async move {
+                if let Err(error) = serving.await {
+                    tracing::error!(%error, "the metrics listener failed");
+                }
+            });
+            MetricsRoute::Separate
+        }
     };
     let addr = listener.local_addr()?;
     tracing::info!(%addr, data = %config.data_dir.display(), %storage_id, "enlace-server listening");
     let stop = token.clone();
     let served = axum::serve(
         listener::guarded(listener, config.connections.clone(), metrics),
-        routes::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        routes::router(state, metrics_route).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async move {
         shutdown.await;

@@ -20,6 +20,8 @@ use crate::api::ApiError;
 use crate::auth::state::AuthState;
 use crate::auth::{Credential, authenticate, bearer};
 use crate::directory::now_ms;
+use crate::metrics::ErrorKind;
+use crate::metrics_access::MetricsToken;
 use crate::ws::{self, Authenticated, SocketContext};
 
 /// What every handler shares.
@@ -30,19 +32,42 @@ pub(crate) struct AppState {
     pub next_conn: Arc<AtomicU64>,
     /// `None` on an open server (`--insecure-open`).
     pub auth: Option<Arc<AuthState>>,
+    /// The token `/metrics` requires, if any.
+    pub metrics_token: Option<Arc<MetricsToken>>,
+}
+
+/// Where `/metrics` is served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MetricsRoute {
+    /// On the main listener, with the rest.
+    Main,
+    /// On a listener of its own ([`metrics_router`]); the main router has no `/metrics`.
+    Separate,
 }
 
 /// The router: `/v1/sync`, the JSON API (authenticated servers only), `/healthz`, `/readyz`,
-/// `/metrics`.
-pub(crate) fn router(state: AppState) -> Router {
+/// and `/metrics` unless it has a listener of its own.
+pub(crate) fn router(state: AppState, metrics_route: MetricsRoute) -> Router {
     let router = match &state.auth {
         Some(_) => crate::api::router(),
         None => Router::new(),
     };
-    router
+    let router = router
         .route("/v1/sync", get(sync))
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+        .route("/readyz", get(readyz));
+    let router = match metrics_route {
+        MetricsRoute::Main => router.route("/metrics", get(metrics)),
+        MetricsRoute::Separate => router,
+    };
+    router
+        .layer(axum::middleware::map_response(one_request_per_connection))
+        .with_state(state)
+}
+
+/// The router of the metrics listener: `/metrics` and nothing else.
+pub(crate) fn metrics_router(state: AppState) -> Router {
+    Router::new()
         .route("/metrics", get(metrics))
         .layer(axum::middleware::map_response(one_request_per_connection))
         .with_state(state)
@@ -83,10 +108,7 @@ async fn sync(
         Some(auth) => match authenticate_upgrade(auth, peer, &headers, query.ticket.as_deref()) {
             Ok(ok) => Some(ok),
             Err(error) => {
-                state
-                    .socket
-                    .metrics
-                    .error(crate::metrics::ErrorKind::Unauthorized);
+                state.socket.metrics.error(ErrorKind::Unauthorized);
                 return error.into_response();
             }
         },
@@ -156,7 +178,26 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// The metrics, behind the metrics token when one is set. A wrong token counts as a failed
+/// authentication of the caller's address, like a wrong bearer token on the API.
+async fn metrics(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(token) = &state.metrics_token {
+        if state.auth.as_ref().is_some_and(|a| a.blocked(peer.ip())) {
+            return ApiError::TooManyRequests.into_response();
+        }
+        if !token.admits(bearer(&headers)) {
+            if let Some(auth) = &state.auth {
+                auth.failed(peer.ip());
+            }
+            state.socket.metrics.error(ErrorKind::Unauthorized);
+            tracing::debug!(%peer, "refused /metrics without the metrics token");
+            return ApiError::Unauthorized.into_response();
+        }
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.socket.metrics.render(),

@@ -20,6 +20,9 @@ use enlace_core::store::{BatchWrite, Registration, Store, StoreError};
 use enlace_core::sync::{ConnectionId, Event, LoadedDocument, PersistTicket, StorageFailure};
 use tokio::sync::mpsc;
 
+use crate::access::SharedAccess;
+use crate::catch_up::CatchUp;
+use crate::cursor::CursorKey;
 use crate::metrics::{ErrorKind, Metrics};
 
 /// One write for the group-commit writer.
@@ -58,9 +61,6 @@ pub(crate) enum ReadOp {
     },
 }
 
-/// Largest catch-up page served, whatever a client asks for.
-pub(crate) const MAX_CHANGES_PAGE: u64 = 1000;
-
 /// Handles to the storage threads.
 #[derive(Debug)]
 pub(crate) struct StorageIo {
@@ -71,16 +71,28 @@ pub(crate) struct StorageIo {
 
 impl StorageIo {
     /// Opens the database at `path` (two connections) and starts the threads. Answers go to
-    /// `events`. Returns the store's storage id too.
+    /// `events`. Catch-up pages list what `access` lets each connection read (everything on an
+    /// open server, `access` `None`). Returns the store's storage id too.
     pub(crate) fn start(
         path: &Path,
         max_batch: usize,
         events: mpsc::UnboundedSender<Event>,
         metrics: Arc<Metrics>,
+        access: Option<Arc<SharedAccess>>,
     ) -> Result<(Self, StorageId), StoreError> {
         let writer_store = Store::open(path)?;
         let loader_store = Store::open(path)?;
         let storage_id = writer_store.storage_id().clone();
+        // Sealed with the directory's secret; an open server has none, and its storage id keeps
+        // other stores' cursors from being misread (see `cursor`).
+        let key = match &access {
+            Some(access) => CursorKey::derive(access.snapshot().ticket_key()),
+            None => CursorKey::derive(&ring::hmac::Key::new(
+                ring::hmac::HMAC_SHA256,
+                storage_id.as_str().as_bytes(),
+            )),
+        };
+        let catch_up = CatchUp::new(key, access);
         let (write_tx, write_rx) = std_mpsc::channel();
         let (load_tx, load_rx) = std_mpsc::channel();
         let writer = {
@@ -100,7 +112,7 @@ impl StorageIo {
         };
         let loader = std::thread::Builder::new()
             .name("enlace-loader".into())
-            .spawn(move || loader_loop(&loader_store, &load_rx, &events, &metrics))?;
+            .spawn(move || loader_loop(&loader_store, &catch_up, &load_rx, &events, &metrics))?;
         Ok((
             StorageIo {
                 writes: Some(write_tx),
@@ -245,7 +257,7 @@ fn writer_loop(
                 }
                 WriteOp::SyncState { doc, .. } => {
                     if let Err(StorageFailure(error)) = outcome {
-                        tracing::warn!(%doc, %error, "saving a sync state failed");
+                        tracing::warn!(%doc, ?error, "saving a sync state failed");
                     }
                 }
             }
@@ -255,6 +267,7 @@ fn writer_loop(
 
 fn loader_loop(
     store: &Store,
+    catch_up: &CatchUp,
     reads: &std_mpsc::Receiver<ReadOp>,
     events: &mpsc::UnboundedSender<Event>,
     metrics: &Metrics,
@@ -262,7 +275,9 @@ fn loader_loop(
     while let Ok(op) = reads.recv() {
         let event = match op {
             ReadOp::Load(doc) => load(store, doc, metrics),
-            ReadOp::Changes { conn, since, limit } => changes(store, conn, since, limit, metrics),
+            ReadOp::Changes { conn, since, limit } => {
+                changes(store, catch_up, conn, since, limit, metrics)
+            }
         };
         if events.send(event).is_err() {
             return;
@@ -270,38 +285,33 @@ fn loader_loop(
     }
 }
 
-/// A catch-up page: documents written after `since`, with their heads. On a storage error the
-/// page is empty and keeps the cursor, so the device simply asks again later.
-fn changes(store: &Store, conn: ConnectionId, since: u64, limit: u64, metrics: &Metrics) -> Event {
-    let limit = limit.clamp(1, MAX_CHANGES_PAGE);
-    let page = (|| -> Result<_, StoreError> {
-        let after = i64::try_from(since).unwrap_or(i64::MAX);
-        // One extra row says whether more follow.
-        let rows = store.changed_since(after, u32::try_from(limit + 1).unwrap_or(u32::MAX))?;
-        let more = rows.len() as u64 > limit;
-        let mut cursor = since;
-        let mut changes = Vec::new();
-        for (doc, seq) in rows
-            .into_iter()
-            .take(usize::try_from(limit).unwrap_or(usize::MAX))
-        {
-            cursor = u64::try_from(seq).unwrap_or(cursor);
-            if let Some(heads) = store.heads(doc)? {
-                changes.push((doc, heads));
+/// A catch-up page (see [`CatchUp`]). On a storage error the page is empty and keeps the
+/// cursor, so the device simply asks again later.
+fn changes(
+    store: &Store,
+    catch_up: &CatchUp,
+    conn: ConnectionId,
+    since: u64,
+    limit: u64,
+    metrics: &Metrics,
+) -> Event {
+    match catch_up.page(store, conn, since, limit) {
+        Ok(page) => Event::AnswerChanges {
+            conn,
+            changes: page.changes,
+            cursor: page.cursor,
+            more: page.more,
+        },
+        Err(e) => {
+            metrics.error(ErrorKind::Storage);
+            tracing::error!(error = %e, "reading a catch-up page failed");
+            Event::AnswerChanges {
+                conn,
+                changes: Vec::new(),
+                cursor: since,
+                more: false,
             }
         }
-        Ok((changes, cursor, more))
-    })();
-    let (changes, cursor, more) = page.unwrap_or_else(|e| {
-        metrics.error(ErrorKind::Storage);
-        tracing::error!(error = %e, "reading a catch-up page failed");
-        (Vec::new(), since, false)
-    });
-    Event::AnswerChanges {
-        conn,
-        changes,
-        cursor,
-        more,
     }
 }
 

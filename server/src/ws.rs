@@ -228,7 +228,7 @@ async fn pump(
                             Err(DecodeError::UnknownType(kind)) => {
                                 // Newer peers may send types we do not know: ignore them.
                                 metrics.error(ErrorKind::UnknownType);
-                                tracing::debug!(%conn, %kind, "ignoring a message of unknown type");
+                                tracing::debug!(%conn, ?kind, "ignoring a message of unknown type");
                             }
                             Err(error) => {
                                 metrics.error(ErrorKind::Decode);
@@ -322,11 +322,11 @@ fn read_error(conn: ConnectionId, metrics: &Metrics, error: &axum::Error) -> Opt
     // axum wraps tungstenite's error without exposing its type; its capacity errors say "too".
     if text.contains("too long") || text.contains("too big") || text.contains("Space limit") {
         metrics.error(ErrorKind::TooLarge);
-        tracing::info!(%conn, error = %text, "oversized frame; closing");
+        tracing::info!(%conn, error = ?text, "oversized frame; closing");
         closing(1009, "message too big")
     } else {
         metrics.error(ErrorKind::Transport);
-        tracing::debug!(%conn, error = %text, "socket read failed");
+        tracing::debug!(%conn, error = ?text, "socket read failed");
         None
     }
 }

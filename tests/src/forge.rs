@@ -134,6 +134,41 @@ impl RawPeer {
         forged.hash
     }
 
+    /// Sends `enlace-changes-request {since, limit}` and returns the catch-up page that answers
+    /// it. Live notices (pages without a cursor) and messages about documents are skipped.
+    pub async fn catch_up(&mut self, since: u64, limit: u64, patience: Duration) -> CatchUpPage {
+        let frame = encode(&Message::ChangesRequest {
+            sender_id: peer(&self.name),
+            target_id: self.server.clone(),
+            since,
+            limit,
+        });
+        self.send(frame).await;
+        let read = async {
+            while let Some(message) = raw::next_message(&mut self.socket).await {
+                if let Message::Changes {
+                    changes,
+                    cursor: Some(cursor),
+                    more,
+                    ..
+                } = message
+                {
+                    return Some(CatchUpPage {
+                        docs: changes.iter().map(|c| c.document_id).collect(),
+                        cursor,
+                        more,
+                    });
+                }
+            }
+            None
+        };
+        match tokio::time::timeout(patience, read).await {
+            Ok(Some(page)) => page,
+            Ok(None) => panic!("{}: the socket closed before the catch-up page", self.name),
+            Err(_) => panic!("{}: no catch-up page within {patience:?}", self.name),
+        }
+    }
+
     /// The server's next answer about `doc` (see [`answer_about`]).
     pub async fn answer_about(
         &mut self,
@@ -142,6 +177,17 @@ impl RawPeer {
     ) -> Result<(Vec<u8>, Message), NoAnswer> {
         answer_about(&mut self.socket, doc, patience).await
     }
+}
+
+/// One `enlace-changes` page, as a device receives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CatchUpPage {
+    /// The documents listed, in order.
+    pub docs: Vec<DocumentId>,
+    /// The cursor to ask from next.
+    pub cursor: u64,
+    /// Whether more pages follow.
+    pub more: bool,
 }
 
 /// A `sync` frame carrying one new change.

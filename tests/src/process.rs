@@ -4,8 +4,16 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::TimedOut;
+
+/// Most bytes of a server's log kept for [`ServerProcess::log`]; past it the rest is drained
+/// unread, so a long run cannot fill the test's memory.
+const MAX_CAPTURED_LOG: usize = 16 * 1024 * 1024;
 
 /// A server child process. Killed when dropped. Set `ENLACE_TEST_SERVER_LOG=1` to see its log.
 #[derive(Debug)]
@@ -13,6 +21,10 @@ pub struct ServerProcess {
     /// Where it listens.
     pub addr: SocketAddr,
     child: Child,
+    /// Its stderr (the log), byte for byte, up to [`MAX_CAPTURED_LOG`].
+    log: Arc<Mutex<Vec<u8>>>,
+    /// The number of lines read so far, to wait on.
+    lines: watch::Receiver<u64>,
 }
 
 impl ServerProcess {
@@ -87,24 +99,91 @@ impl ServerProcess {
         let stderr = child.stderr.take().expect("piped stderr");
         let (tx, rx) = mpsc::channel();
         let echo = std::env::var_os("ENLACE_TEST_SERVER_LOG").is_some();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let captured = log.clone();
+        let (lines_tx, lines) = watch::channel(0u64);
         std::thread::spawn(move || {
             let mut sent = false;
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
+            let mut reader = BufReader::new(stderr);
+            let mut line = Vec::new();
+            // Raw bytes, not `lines()`: the log tests look for bytes that are not text, and a
+            // line that is not UTF-8 must not stop the draining.
+            while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
+                let text = String::from_utf8_lossy(&line);
                 if echo {
-                    eprintln!("[server] {line}");
+                    eprint!("[server] {text}");
                 }
-                if !sent && let Some(addr) = listening_addr(&line) {
+                if !sent && let Some(addr) = listening_addr(&text) {
                     let _ = tx.send(addr);
                     sent = true;
                 }
+                let mut log = captured.lock().unwrap_or_else(PoisonError::into_inner);
+                if log.len() + line.len() <= MAX_CAPTURED_LOG {
+                    log.extend_from_slice(&line);
+                }
+                drop(log);
+                lines_tx.send_modify(|n| *n += 1);
                 // Keep draining so the child never blocks on a full pipe.
+                line.clear();
             }
         });
         let addr = rx
             .recv_timeout(patience)
             .expect("server did not report its address in time");
-        ServerProcess { addr, child }
+        ServerProcess {
+            addr,
+            child,
+            log,
+            lines,
+        }
+    }
+
+    /// Everything the server has logged so far (its stderr), byte for byte.
+    pub fn log(&self) -> Vec<u8> {
+        self.log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The `addr=` of the first log line that says `message` (such as "metrics listening"),
+    /// waiting for it at most `patience`.
+    pub async fn logged_addr(&self, message: &'static str, patience: Duration) -> SocketAddr {
+        let find = |log: &[u8]| {
+            String::from_utf8_lossy(log)
+                .lines()
+                .find_map(|line| logged_addr(line, message))
+        };
+        let log = self
+            .wait_log(message, patience, |log| find(log).is_some())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        find(&log).unwrap_or_else(|| panic!("no address logged with {message:?}"))
+    }
+
+    /// Waits (at most `patience`) until the log satisfies `done`; returns the log then.
+    pub async fn wait_log(
+        &self,
+        what: &'static str,
+        patience: Duration,
+        mut done: impl FnMut(&[u8]) -> bool,
+    ) -> Result<Vec<u8>, TimedOut> {
+        let mut lines = self.lines.clone();
+        let wait = async {
+            loop {
+                lines.borrow_and_update();
+                let log = self.log();
+                if done(&log) {
+                    return Some(log);
+                }
+                // A closed channel: the server exited, and its log will not change any more.
+                lines.changed().await.ok()?;
+            }
+        };
+        match tokio::time::timeout(patience, wait).await {
+            Ok(Some(log)) => Ok(log),
+            _ => Err(TimedOut(patience, what)),
+        }
     }
 
     /// The sync websocket URL.
@@ -180,7 +259,12 @@ pub fn admin_output(binary: &Path, data_dir: &Path, args: &[&str]) -> Output {
 
 /// The address in the server's "listening" log line.
 fn listening_addr(line: &str) -> Option<SocketAddr> {
-    if !line.contains("enlace-server listening") {
+    logged_addr(line, "enlace-server listening")
+}
+
+/// The `addr=` of a log line that says `message`.
+fn logged_addr(line: &str, message: &str) -> Option<SocketAddr> {
+    if !line.contains(message) {
         return None;
     }
     let rest = &line[line.find("addr=")? + 5..];

@@ -6,11 +6,11 @@ use crate::store::StoreError;
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// The server URL does not parse as a websocket URL.
-    #[error("invalid server url: {0}")]
+    #[error("invalid server url: {0:?}")]
     InvalidUrl(String),
     /// The connection could not be opened (the client retries on its own; this is what the
     /// last attempt said).
-    #[error("could not connect: {0}")]
+    #[error("could not connect: {0:?}")]
     Connect(String),
     /// The token cannot go in an HTTP header.
     #[error("invalid token")]

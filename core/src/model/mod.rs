@@ -152,7 +152,7 @@ pub trait Document: Hydrate + Reconcile + Clone + std::fmt::Debug {
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     /// A field holds a value the domain forbids.
-    #[error("invalid value for {field}: {reason}")]
+    #[error("invalid value for {field:?}: {reason}")]
     InvalidValue {
         /// The field, as a dotted path (`lines.<id>.facings`).
         field: String,
@@ -160,7 +160,7 @@ pub enum ModelError {
         reason: String,
     },
     /// The document is of another kind than the one asked for.
-    #[error("wrong kind: expected {expected}, found {found}")]
+    #[error("wrong kind: expected {expected}, found {found:?}")]
     WrongKind {
         /// The kind the caller asked for.
         expected: DocumentKind,
@@ -191,7 +191,7 @@ pub enum ModelError {
         code: String,
     },
     /// A collection or text is larger than the documented cap.
-    #[error("{field} is too large: {len} > {max}")]
+    #[error("{field:?} is too large: {len} > {max}")]
     TooLarge {
         /// The field, as a dotted path.
         field: String,

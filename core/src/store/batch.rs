@@ -78,7 +78,7 @@ pub fn listing_if_known(doc: &AutoCommit) -> Result<Option<Listing>, ModelError>
         Ok(listing) => Ok(Some(listing)),
         Err(ModelError::UnknownKind { .. }) => Ok(None),
         Err(error) => {
-            tracing::debug!(%error, "document has no listing");
+            tracing::debug!(?error, "document has no listing");
             Ok(None)
         }
     }

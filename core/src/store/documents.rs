@@ -319,6 +319,13 @@ pub(crate) fn changed_since(
     Ok(out)
 }
 
+/// The catch-up sequence of the latest write (0 when nothing is stored).
+pub(crate) fn latest_seq(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM documents")?
+        .query_row([], |r| r.get(0))?)
+}
+
 /// A document id read back from a BLOB column.
 pub(crate) fn id_from_blob(blob: &[u8]) -> Result<DocumentId, StoreError> {
     let raw: [u8; 16] = blob

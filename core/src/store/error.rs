@@ -17,7 +17,7 @@ pub enum StoreError {
     #[error("document {0} already exists")]
     AlreadyExists(DocumentId),
     /// The document is of another kind than the type asked for.
-    #[error("document {id} is a {found}, not a {expected}")]
+    #[error("document {id} is a {found:?}, not a {expected}")]
     WrongKind {
         /// The document.
         id: DocumentId,

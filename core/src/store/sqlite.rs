@@ -428,6 +428,12 @@ impl Store {
         documents::changed_since(&self.conn(), after, limit)
     }
 
+    /// The catch-up sequence of the latest write, 0 when nothing is stored: no cursor into
+    /// this store can name a later one.
+    pub fn latest_change_seq(&self) -> Result<i64, StoreError> {
+        documents::latest_seq(&self.conn())
+    }
+
     // ---- maintenance ----
 
     /// How document `id` is stored (snapshot and chunk sizes).

@@ -717,7 +717,7 @@ impl Engine {
         self.tell_refused(conn, doc_id, code, why);
     }
 
-    /// Tells a connection its changes were refused, and the driver (for logs and metrics).
+    /// Tells a connection its changes were refused, and the driver (which logs it).
     fn tell_refused(
         &mut self,
         conn: ConnectionId,
@@ -725,7 +725,6 @@ impl Engine {
         code: RefusalCode,
         why: String,
     ) {
-        tracing::warn!(%conn, doc = %doc_id, %code, reason = ?why, "refusing changes");
         if let Some(remote) = self.remote(conn) {
             let target_id = remote.peer_id.clone();
             self.send(

@@ -2,6 +2,7 @@
 //! directory (`admin`, see [`admin`]). Used by the binaries only.
 
 mod admin;
+mod escape;
 mod logging;
 
 use std::net::SocketAddr;
@@ -11,7 +12,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::{AccessMode, ServerConfig, StartupCheck};
+use crate::{AccessMode, MetricsAccess, MetricsToken, ServerConfig, StartupCheck};
 
 /// enlace sync server.
 #[derive(Debug, Parser)]
@@ -93,6 +94,14 @@ struct ServeArgs {
     /// every page read once) or `off` (header and schema only). See RELIABILITY.md for the cost.
     #[arg(long, env = "ENLACE_STARTUP_CHECK", default_value = "quick")]
     startup_check: StartupCheck,
+    /// Require this bearer token on /metrics (16 to 512 visible ASCII characters; users' API
+    /// tokens do not open it). Prefer the environment variable: a command line is visible to
+    /// every local user. Unset: /metrics is open (docs/access.md).
+    #[arg(long, env = "ENLACE_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<MetricsToken>,
+    /// Serve /metrics on this address only (say 127.0.0.1:9090), not on --listen.
+    #[arg(long, env = "ENLACE_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
 }
 
 impl ServeArgs {
@@ -123,16 +132,21 @@ impl ServeArgs {
         config.websocket.rate_limit_close_after =
             Duration::from_secs(self.rate_limit_close_secs.max(1));
         config.startup_check = self.startup_check;
+        config.metrics = MetricsAccess {
+            token: self.metrics_token.clone(),
+            listen: self.metrics_listen,
+        };
         config
     }
 }
 
-/// Parses flags and environment, sets up logging (`RUST_LOG`, default `info`; see [`logging`]) and runs the
-/// server until SIGTERM or SIGINT.
+/// Parses flags and environment, sets up logging (`RUST_LOG`, default `info`; see [`logging`];
+/// every field escaped, see [`escape`]) and runs the server until SIGTERM or SIGINT.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(logging::filter(std::env::var("RUST_LOG").ok().as_deref()))
+        .fmt_fields(escape::EscapedFields::default())
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();

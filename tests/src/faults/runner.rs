@@ -123,7 +123,8 @@ impl Lane {
         }
         for device in run.devices {
             let cursor = tokio::task::block_in_place(|| device.stop());
-            if cursor > self.cursor {
+            // Cursors are opaque (their order says nothing): keep any device's that got one.
+            if cursor != 0 {
                 self.cursor = cursor;
             }
         }
