@@ -23,9 +23,9 @@ function withDeadline(promise, what, ms = PATIENCE_MS) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
-function client(name) {
+function client(name, adapter = new WebSocketClientAdapter(url, 1000)) {
   return new Repo({
-    network: [new WebSocketClientAdapter(url, 1000)],
+    network: [adapter],
     peerId: `${name}-${process.pid}`,
     sharePolicy: async () => true,
   })
@@ -291,9 +291,20 @@ async function ticketVisibility(visible, ...hidden) {
 }
 
 // Creates a storecheck of `refusedAccount` (not its user's) and one of `ownAccount`; waits for
-// the server to refuse the first (doc-unavailable in answer to its changes) and store the second.
+// the server to refuse the first (doc-unavailable in answer to its changes, and the enlace
+// extension message `enlace-refused` saying why, which the stock repo drops as a message type
+// it does not know but its adapter hands on) and store the second.
 async function ticketRefused(refusedAccount, ownAccount) {
-  const repo = client("js-ticket")
+  const adapter = new WebSocketClientAdapter(url, 1000)
+  const told = withDeadline(
+    new Promise(resolve => {
+      adapter.on("message", message => {
+        if (message.type === "enlace-refused") resolve(message)
+      })
+    }),
+    "the server to say why it refused",
+  )
+  const repo = client("js-ticket", adapter)
   const refused = repo.create(enlaceDoc("storecheck", refusedAccount, { title: "not mine" }))
   const refusal = untilUnavailableMessage(repo, refused.documentId, "the server to refuse the document")
   let refusedAcknowledged = false
@@ -307,7 +318,13 @@ async function ticketRefused(refusedAccount, ownAccount) {
   out({ refusal: refused.documentId })
   await acknowledged
   if (refusedAcknowledged) throw new Error("the server acknowledged heads of the refused document")
-  out({ ok: true, refused: refused.documentId, accepted: accepted.documentId })
+  const why = await told
+  out({
+    ok: true,
+    refused: refused.documentId,
+    accepted: accepted.documentId,
+    told: { documentId: why.documentId, code: why.code, message: why.message },
+  })
 }
 
 // A stock client whose ticket is no good: its socket never opens (the stock adapter throws the

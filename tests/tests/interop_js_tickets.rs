@@ -340,12 +340,18 @@ async fn js_client_with_a_ticket_cannot_create_in_an_account_its_user_is_not_on(
     let agencia = Agencia::start().await;
     let url = agencia.ticket_url("jr").await;
     // jr is on acme, not on beta. The scenario waits for the server's refusal of the beta
-    // storecheck (doc-unavailable in answer to its changes) and its acknowledgement of the acme
-    // one, made on the same socket.
+    // storecheck (doc-unavailable in answer to its changes, and `enlace-refused` with the
+    // reason) and its acknowledgement of the acme one, made on the same socket.
     let js = Node::spawn(&url, "ticket-refused", &["beta", "acme"]);
     let last = js.finish().await;
     let refused = doc_id(&last, "refused");
     let accepted = doc_id(&last, "accepted");
+    // The stock client was told why (an enlace extension message it ignores safely: the
+    // accepted document on the same socket still synced).
+    assert_eq!(last["told"]["documentId"], refused.to_string(), "{last}");
+    assert_eq!(last["told"]["code"], "not_permitted", "{last}");
+    let message = last["told"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("not on the team"), "{last}");
 
     // Nobody finds the refused document, not even beta's own team or jr's management.
     let outsider = agencia.rust_client("outsider").await;

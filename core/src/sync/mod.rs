@@ -11,8 +11,15 @@
 //!   [`Effect::Persist`]; no sync message about that document leaves until the matching
 //!   [`Event::Persisted`] reports them durable, so "the server's heads contain my change" means
 //!   "it is on the server's disk".
-//! - **Forbidden looks like missing.** A peer the [`AccessPolicy`] denies gets exactly the
-//!   `doc-unavailable` a missing document gets; a read-only peer's changes are never applied.
+//! - **Forbidden looks like missing.** A peer the [`AccessPolicy`] denies gets exactly the answer
+//!   a missing document gets (`doc-unavailable` to a `request`, an empty document's `sync` to a
+//!   `sync`), from memory in both cases; a read-only peer's changes are never applied.
+//! - **Nobody reads what they may not.** A connection is attached to a document (receives it and
+//!   its changes) only once access was decided on the existing document; access is decided again
+//!   when the document comes into existence (for every connection that named its id before),
+//!   before every sync message leaves, and on [`Event::AccessChanged`].
+//! - **Refusals are told.** Refused changes are undone and answered with
+//!   [`Message::Refused`](crate::wire::Message::Refused) and its code.
 //! - **Roles.** A [`Role::Server`] never pushes a document a peer has not asked about and
 //!   forwards every later change to every peer syncing it; a [`Role::Device`] announces the
 //!   documents it is subscribed to on every connection.
