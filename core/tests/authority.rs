@@ -1,10 +1,21 @@
 //! What only the server or a reviewer may write, checked on raw automerge writes as a stock
-//! client would make them (`model::authority::check_write`).
+//! client would make them (`model::authority::check_write`), and on what the typed API writes.
+
+#[path = "support/model.rs"]
+mod support;
 
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, ROOT, ReadDoc};
-use enlace_core::model::DocumentKind;
+use enlace_core::DocumentId;
+use enlace_core::model::action_item::{Source, SourceKind};
 use enlace_core::model::authority::{AuthorityViolation, Writer, check_write};
+use enlace_core::model::client_visit::VisitKind;
+use enlace_core::model::meeting_note::MeetingKind;
+use enlace_core::model::storecheck::StorecheckStatus;
+use enlace_core::model::{
+    ActionItem, ClientVisit, Document, DocumentKind, MeetingNote, Storecheck, new_document,
+};
+use support::{eid, santiago, storecheck_doc, try_edit};
 
 const DEVICE: Writer = Writer { may_review: false };
 const REVIEWER: Writer = Writer { may_review: true };
@@ -198,4 +209,109 @@ fn a_new_document_cannot_start_sent_reopened_or_in_an_unknown_state() {
         ),
         Ok(())
     );
+}
+
+/// Checks the write that `edit` makes through the typed API (as the store on a phone does).
+fn typed_write<D: Document>(
+    doc: &mut AutoCommit,
+    writer: Writer,
+    edit: impl FnOnce(&mut D) -> Result<(), enlace_core::model::ModelError>,
+) -> Result<(), AuthorityViolation> {
+    let before = doc.get_heads();
+    try_edit(doc, edit).expect("the typed edit is valid");
+    check_write(doc.document(), &before, D::KIND, writer)
+}
+
+#[test]
+fn documents_as_the_typed_api_creates_them_pass() {
+    let note = MeetingNote::new(
+        DocumentId::new_random(),
+        eid("user-ana"),
+        santiago(1_700_000_000_000),
+        MeetingKind::ClientMeeting,
+        "Revisión de marca",
+    );
+    let visit = ClientVisit::new(
+        DocumentId::new_random(),
+        eid("acc-vina"),
+        eid("user-ana"),
+        santiago(1_700_000_000_000),
+        VisitKind::ClientMeeting,
+        "Visita",
+    );
+    let item = ActionItem::new(
+        DocumentId::new_random(),
+        eid("user-ana"),
+        santiago(1_700_000_000_000),
+        Source {
+            kind: SourceKind::MeetingNote,
+            doc_id: None,
+        },
+        "Enviar propuesta",
+        eid("user-luis"),
+    );
+    let created = [
+        (
+            new_document(&note).expect("note"),
+            DocumentKind::MeetingNote,
+        ),
+        (
+            new_document(&visit).expect("visit"),
+            DocumentKind::ClientVisit,
+        ),
+        (new_document(&item).expect("item"), DocumentKind::ActionItem),
+        (storecheck_doc(), DocumentKind::Storecheck),
+    ];
+    for (mut doc, kind) in created {
+        assert_eq!(
+            check_write(doc.document(), &[], kind, DEVICE),
+            Ok(()),
+            "{kind}"
+        );
+    }
+}
+
+#[test]
+fn typed_device_moves_pass_and_typed_server_commands_do_not() {
+    let mut doc = storecheck_doc();
+    let advance = |to| move |s: &mut Storecheck| s.advance(to);
+    assert_eq!(
+        typed_write(&mut doc, DEVICE, advance(StorecheckStatus::InProgress)),
+        Ok(())
+    );
+    assert_eq!(
+        typed_write(&mut doc, DEVICE, advance(StorecheckStatus::Submitted)),
+        Ok(())
+    );
+    let mut reviewed = doc.fork();
+    assert!(matches!(
+        typed_write(&mut doc, DEVICE, |s: &mut Storecheck| s
+            .review(eid("user-sup"))),
+        Err(AuthorityViolation::NotAReviewer { .. })
+    ));
+    assert_eq!(
+        typed_write(&mut reviewed, REVIEWER, |s: &mut Storecheck| s
+            .review(eid("user-sup"))),
+        Ok(())
+    );
+
+    let note = MeetingNote::new(
+        DocumentId::new_random(),
+        eid("user-ana"),
+        santiago(1_700_000_000_000),
+        MeetingKind::ClientMeeting,
+        "Revisión de marca",
+    );
+    let mut doc = new_document(&note).expect("note");
+    assert_eq!(
+        typed_write(&mut doc, DEVICE, |m: &mut MeetingNote| m
+            .contact_report
+            .submit_for_review()),
+        Ok(())
+    );
+    let sent = typed_write(&mut doc, REVIEWER, |m: &mut MeetingNote| {
+        m.contact_report
+            .mark_sent("ACME-2026-0001", santiago(1_700_000_100_000))
+    });
+    assert!(sent.is_err(), "{sent:?}");
 }

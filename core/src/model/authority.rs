@@ -19,7 +19,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use automerge::{Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, Value};
+use automerge::{Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
 use super::DocumentKind;
 use super::action_item::ActionItemStatus;
@@ -255,8 +255,13 @@ impl View<'_> {
             .collect()
     }
 
+    /// The value at `key`, `None` when it is absent or null: a new document writes its unset
+    /// optional fields as null, which is no different from not writing them.
     fn tree(&self, obj: &ObjId, key: &str) -> Option<Tree> {
         let (value, id) = self.get(obj, key)?;
+        if matches!(&value, Value::Scalar(s) if matches!(s.as_ref(), ScalarValue::Null)) {
+            return None;
+        }
         Some(self.tree_of(value, id, 0))
     }
 

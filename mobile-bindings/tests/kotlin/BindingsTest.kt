@@ -236,7 +236,7 @@ fun otherDocuments(store: EnlaceStore) {
     val aid = store.createActionItem(NewActionItem("user-ana", NOW, SourceKind.MEETING_NOTE, nid, "acc-vina", "Enviar propuesta", "user-luis"))
     val item = store.updateActionItem(aid, listOf(ActionItemEdit.Advance(ActionItemStatus.DONE)))
     checkEq(item.status, ActionItemStatus.DONE, "item done")
-    checkEq(SyncStatus.values().size, 3, "sync statuses")
+    checkEq(SyncStatus.values().size, 4, "sync statuses (only on this phone, syncing, saved on the server, refused by the server)")
 }
 
 /** A real enlace-server child process (ENLACE_SERVER_BIN, open mode) on a free loopback port. */

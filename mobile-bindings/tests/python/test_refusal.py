@@ -66,7 +66,9 @@ def test_a_taken_id_is_refused_with_a_reason_and_the_content_re_created(tmp_path
             shutil.copy(f"{rightful_db}{suffix}", f"{tmp_path / 'squatter.db'}{suffix}")
     squatter = m.EnlaceStore.open(str(tmp_path / "squatter.db"))
     squatter.start_sync(url, squatter_token)
-    assert wait_until(lambda: squatter.sync_status(sid) == m.SyncStatus.SAVED_ON_SERVER)
+    saved = wait_until(lambda: squatter.sync_status(sid) == m.SyncStatus.SAVED_ON_SERVER)
+    refusal = squatter.sync_refusal(sid)
+    assert saved, refusal and (refusal.code, refusal.message)
     squatter.stop_sync()
 
     phone = m.EnlaceStore.open(str(rightful_db))
