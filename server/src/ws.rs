@@ -293,8 +293,16 @@ async fn deliver(
     writer: &mut Writer<'_>,
 ) -> Result<(), Option<Closing>> {
     let metrics = &cx.metrics;
-    let inflated = inflate::inflated_size(&message, cx.limits.inflate.max_message_bytes)
-        .map_err(|refusal| refuse(conn, metrics, &refusal))?;
+    let max = cx.limits.inflate.max_message_bytes;
+    let inflated = match inflate::inflated_size(&message, max) {
+        Ok(inflated) => inflated,
+        Err(refusal) => {
+            if let inflate::Refusal::TooLarge { .. } = refusal {
+                budget.charge_refused(max, Instant::now());
+            }
+            return Err(refuse(conn, metrics, &refusal));
+        }
+    };
     loop {
         let was_held = budget.held();
         let verdict = budget.admit_inflated(inflated, Instant::now());

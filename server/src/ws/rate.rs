@@ -114,14 +114,37 @@ impl Budget {
     }
 
     /// Whether the next frame may be read now.
+    /// Whether the next frame may be read now: not while the frame or byte budget is spent,
+    /// nor while an inflate budget is in debt (a message larger than its burst, or a refused
+    /// one, see [`charge_refused`](Self::charge_refused)): measuring the next message costs
+    /// work too.
     pub(crate) fn verdict(&mut self, now: Instant) -> Verdict {
         self.refill(now);
         self.release_if_recovered(now);
-        let wait = self.frames.wait_for(1.0).max(self.bytes.wait_for(0.0));
-        if wait.is_zero() {
+        let wire = self.frames.wait_for(1.0).max(self.bytes.wait_for(0.0));
+        let user = self
+            .user
+            .as_ref()
+            .map_or(Duration::ZERO, |user| user.with(now, |b| b.wait_for(0.0)));
+        let inflated = self.inflated.wait_for(0.0).max(user);
+        if wire.is_zero() && inflated.is_zero() {
             Verdict::Go
+        } else if inflated > wire {
+            self.hold(now, inflated, Spent::Inflated)
         } else {
-            self.hold(now, wait, Spent::Wire)
+            self.hold(now, wire, Spent::Wire)
+        }
+    }
+
+    /// Charges a message refused for inflating past the bound with the `bytes` measured of it
+    /// before the refusal: the socket closes, but its user's next socket reads nothing until
+    /// that is paid back, so a sender who reconnects to send the next bomb has each one
+    /// measured at its budget's rate, no faster.
+    pub(crate) fn charge_refused(&mut self, bytes: u64, now: Instant) {
+        self.refill(now);
+        self.inflated.spend(bytes as f64);
+        if let Some(user) = &self.user {
+            user.with(now, |b| b.spend(bytes as f64));
         }
     }
 
@@ -348,6 +371,24 @@ mod tests {
         // Another user is not affected.
         let mut other = Budget::new(&limits, Some(users.of(&"bea".parse().expect("id"), t0)), t0);
         assert_eq!(other.admit_inflated(2000, t0), Verdict::Go);
+    }
+
+    #[test]
+    fn a_refused_message_holds_the_users_next_socket_until_it_is_paid_back() {
+        let t0 = Instant::now();
+        let limits = inflate_limits(1000, 1000);
+        let users = UserBudgets::new(limits.inflate.clone());
+        let ana: crate::directory::UserId = "ana".parse().expect("id");
+        let mut first = Budget::new(&limits, Some(users.of(&ana, t0)), t0);
+        first.charge_refused(limits.inflate.max_message_bytes, t0);
+        drop(first);
+        // The socket closed; the next one of the same user waits 8 s before it reads anything.
+        let mut next = Budget::new(&limits, Some(users.of(&ana, t0)), t0);
+        assert_eq!(
+            next.verdict(t0),
+            Verdict::Wait(t0 + Duration::from_secs(8), Spent::Inflated)
+        );
+        assert_eq!(next.verdict(t0 + Duration::from_secs(8)), Verdict::Go);
     }
 
     #[test]
