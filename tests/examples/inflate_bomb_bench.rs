@@ -1,16 +1,19 @@
 //! What one hostile peer sending inflate bombs costs everyone else: ordinary phones' round-trip
 //! latency on a real server (a child process), without an attacker, with the issue's attack
 //! (frames of 61 KB inflating to 60 MiB each, sent as fast as the server takes them, reconnecting
-//! whenever closed), and with an attacker who knows the server's bound (bombs just under it, from
-//! four sockets of the same user). Each phase runs on a fresh server.
+//! whenever closed), with an attacker who knows the server's bound (bombs just under it, from four
+//! sockets of the same user), and with one who sends valid documents instead (a storecheck of
+//! `--valid-lines` lines under a new id each time): automerge spends far more per inflated byte
+//! applying real changes than inflating zeros, which no bound on inflated bytes alone can
+//! express. Each phase runs on a fresh server.
 //!
 //! `cargo run --release -p enlace-tests --example inflate_bomb_bench [-- OPTIONS]`
 //!
 //! Options: `--server PATH` (the server binary; default the `enlace-test-server` built next to
 //! this example), `--pairs N` (8 writer/reader pairs), `--secs S` (20 per phase),
 //! `--interval-ms MS` (100 between one pair's edits), `--bound BYTES` (8 MiB: the size the
-//! second attack stays under), `--phases a,b,c` (`none,issue,bound`). Prints a table; asserts
-//! nothing about time.
+//! second attack stays under), `--valid-lines N` (2000), `--phases a,b,...`
+//! (`none,issue,bound,valid`). Prints a table; asserts nothing about time.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -44,6 +47,7 @@ struct Options {
     secs: u64,
     interval: Duration,
     bound: u64,
+    valid_lines: usize,
     phases: Vec<Phase>,
 }
 
@@ -55,6 +59,30 @@ enum Phase {
     Issue,
     /// Bombs just under the bound, four sockets of one user.
     Bound,
+    /// Valid documents, each under a new id, one socket.
+    Valid,
+}
+
+/// What an attacking socket sends.
+#[derive(Debug, Clone)]
+enum Ammo {
+    /// Bombs inflating to this many bytes, about one document.
+    Bomb(u64),
+    /// This saved document, under a new id each time.
+    Document(Vec<u8>),
+}
+
+impl Ammo {
+    fn frame(&self, doc: DocumentId) -> Vec<u8> {
+        match self {
+            Ammo::Bomb(size) => enlace_tests::bomb::sync_frame("attacker", doc, *size),
+            Ammo::Document(saved) => enlace_tests::bomb::sync_frame_carrying(
+                "attacker",
+                DocumentId::new_random(),
+                saved.clone(),
+            ),
+        }
+    }
 }
 
 impl Phase {
@@ -63,29 +91,79 @@ impl Phase {
             "none" => Phase::None,
             "issue" => Phase::Issue,
             "bound" => Phase::Bound,
-            other => panic!("unknown phase {other:?} (none, issue, bound)"),
+            "valid" => Phase::Valid,
+            other => panic!("unknown phase {other:?} (none, issue, bound, valid)"),
         }
     }
 
-    /// Inflated size of each bomb and sockets of the attacking user.
-    fn attack(self, bound: u64) -> Option<(u64, usize)> {
+    /// What the attacking user sends, and from how many sockets.
+    fn attack(self, o: &Options) -> Option<(Ammo, usize)> {
         match self {
             Phase::None => None,
-            Phase::Issue => Some((60 * MIB, 1)),
-            Phase::Bound => Some((bound - 1024, 4)),
+            Phase::Issue => Some((Ammo::Bomb(60 * MIB), 1)),
+            Phase::Bound => Some((Ammo::Bomb(o.bound - 1024), 4)),
+            Phase::Valid => Some((Ammo::Document(storecheck(o.valid_lines)), 1)),
         }
     }
+}
 
-    fn describe(self, bound: u64) -> String {
-        match self.attack(bound) {
-            None => "no attacker".to_owned(),
-            Some((size, sockets)) => format!(
-                "bombs of {:.1} MiB ({} B frames), {sockets} socket(s)",
-                size as f64 / MIB as f64,
-                enlace_tests::bomb::sync_frame("x", DocumentId::new_random(), size).len()
-            ),
-        }
+/// One line about an attack, for the table.
+fn describe(attack: Option<&(Ammo, usize)>) -> String {
+    let Some((ammo, sockets)) = attack else {
+        return "no attacker".to_owned();
+    };
+    let frame = ammo.frame(DocumentId::new_random());
+    let (what, inflated) = match ammo {
+        Ammo::Bomb(size) => ("bombs", *size),
+        Ammo::Document(saved) => (
+            "valid documents",
+            enlace_core::wire::check_automerge_bytes(saved, u64::MAX).unwrap_or_default(),
+        ),
+    };
+    format!(
+        "{what} of {:.1} MiB inflated ({} B frames), {sockets} socket(s)",
+        inflated as f64 / MIB as f64,
+        frame.len()
+    )
+}
+
+/// A saved storecheck of `lines` lines, two changes each (counted, then recounted), of the
+/// fixture's account `acme`.
+fn storecheck(lines: usize) -> Vec<u8> {
+    use automerge::{AutoCommit, ObjType};
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "kind", "storecheck").expect("put");
+    doc.put(ROOT, "account_id", "acme").expect("put");
+    let all = doc.put_object(ROOT, "lines", ObjType::Map).expect("put");
+    doc.commit();
+    for i in 0..lines {
+        let n = i64::try_from(i).expect("lines fit");
+        let line = doc
+            .put_object(&all, format!("line-{i}"), ObjType::Map)
+            .expect("put");
+        doc.put(
+            &line,
+            "product_id",
+            format!("sku-{:06}", i * 7919 % 1_000_003),
+        )
+        .expect("put");
+        doc.put(&line, "facings", n % 13).expect("put");
+        doc.put(&line, "price_minor", 990 + n % 500).expect("put");
+        let note = doc.put_object(&line, "note", ObjType::Text).expect("put");
+        doc.splice_text(
+            &note,
+            0,
+            0,
+            &format!("{i} facings shelf price promo endcap {}", n * 31),
+        )
+        .expect("splice");
+        doc.commit();
+        doc.put(&line, "facings", (n + 1) % 13).expect("put");
+        doc.splice_text(&note, 0, 0, "(recounted) ")
+            .expect("splice");
+        doc.commit();
     }
+    doc.save()
 }
 
 fn options() -> Options {
@@ -95,7 +173,8 @@ fn options() -> Options {
         secs: 20,
         interval: Duration::from_millis(100),
         bound: 8 * MIB,
-        phases: vec![Phase::None, Phase::Issue, Phase::Bound],
+        valid_lines: 2000,
+        phases: vec![Phase::None, Phase::Issue, Phase::Bound, Phase::Valid],
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -113,6 +192,7 @@ fn options() -> Options {
             "--secs" => o.secs = number(),
             "--interval-ms" => o.interval = Duration::from_millis(number()),
             "--bound" => o.bound = number(),
+            "--valid-lines" => o.valid_lines = number() as usize,
             "--phases" => o.phases = value.split(',').map(Phase::parse).collect(),
             other => panic!("unknown option {other}"),
         }
@@ -224,11 +304,10 @@ async fn attacker(
     url: String,
     token: String,
     doc: DocumentId,
-    size: u64,
+    ammo: Ammo,
     stop: Arc<AtomicBool>,
     stats: Arc<AttackStats>,
 ) {
-    let frame = enlace_tests::bomb::sync_frame("attacker", doc, size);
     while !stop.load(Relaxed) {
         // Refused once the server is gone at the end of the phase.
         let Ok(socket) = raw::try_connect(&url, Some(&token)).await else {
@@ -243,7 +322,7 @@ async fn attacker(
         let bombard = async {
             while !stop.load(Relaxed)
                 && sink
-                    .send(WsMessage::Binary(frame.clone().into()))
+                    .send(WsMessage::Binary(ammo.frame(doc).into()))
                     .await
                     .is_ok()
             {
@@ -326,7 +405,7 @@ fn cpu_secs(pid: u32) -> f64 {
 }
 
 struct Row {
-    phase: Phase,
+    label: String,
     samples: Vec<Duration>,
     lost: u64,
     frames: u64,
@@ -344,7 +423,9 @@ fn quantile(sorted: &[Duration], q: f64) -> Duration {
         .unwrap_or_default()
 }
 
-async fn run_phase(o: &Options, phase: Phase, binary: &Path) -> Row {
+async fn run_phase(o: &Options, attack: Option<(Ammo, usize)>, binary: &Path) -> Row {
+    let label = describe(attack.as_ref());
+    eprintln!("phase: {label}");
     let data = tempfile::tempdir().expect("data");
     let agency = fixture::seed(data.path());
     let mut server = ServerProcess::spawn_authenticated(binary, data.path(), &[], SETUP_PATIENCE);
@@ -357,11 +438,11 @@ async fn run_phase(o: &Options, phase: Phase, binary: &Path) -> Row {
     let stop = Arc::new(AtomicBool::new(false));
     let stats = Arc::new(AttackStats::default());
     let mut attackers = Vec::new();
-    if let Some((size, sockets)) = phase.attack(o.bound) {
+    if let Some((ammo, sockets)) = attack {
         let doc = attackers_document(&url, agency.token(ATTACKER)).await;
         for _ in 0..sockets {
             let (url, token) = (url.clone(), agency.token(ATTACKER).to_owned());
-            let (stop, stats) = (stop.clone(), stats.clone());
+            let (stop, stats, ammo) = (stop.clone(), stats.clone(), ammo.clone());
             // A runtime of its own: the attacker shares the machine with the server, as a real
             // one would, but never queues the phones' tasks behind its own.
             attackers.push(std::thread::spawn(move || {
@@ -369,7 +450,7 @@ async fn run_phase(o: &Options, phase: Phase, binary: &Path) -> Row {
                     .enable_all()
                     .build()
                     .expect("the attacker's runtime")
-                    .block_on(attacker(url, token, doc, size, stop, stats));
+                    .block_on(attacker(url, token, doc, ammo, stop, stats));
             }));
         }
         // Let it get going.
@@ -396,7 +477,7 @@ async fn run_phase(o: &Options, phase: Phase, binary: &Path) -> Row {
     let mut samples: Vec<Duration> = results.iter().flat_map(|(s, _)| s.clone()).collect();
     samples.sort();
     Row {
-        phase,
+        label,
         samples,
         lost: results.iter().map(|(_, lost)| lost).sum(),
         frames: stats.frames.load(Relaxed),
@@ -428,18 +509,17 @@ async fn main() {
     );
     let mut rows = Vec::new();
     for &phase in &o.phases {
-        eprintln!("phase: {}", phase.describe(o.bound));
-        rows.push(run_phase(&o, phase, &o.server).await);
+        rows.push(run_phase(&o, phase.attack(&o), &o.server).await);
     }
     println!(
-        "\n| attack | edits | lost | p50 ms | p99 ms | max ms | bomb frames sent | attacker sockets (closed 1009 / 4029 / other) | inflated bytes the engine took | server CPU s |"
+        "\n| attack | edits | lost | p50 ms | p99 ms | max ms | attack frames sent | attacker sockets (closed 1009 / 4029 / other) | inflated bytes the engine took | server CPU s |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|");
     for row in rows {
         let ms = |d: Duration| format!("{:.1}", d.as_secs_f64() * 1000.0);
         println!(
             "| {} | {} | {} | {} | {} | {} | {} | {} ({} / {} / {}) | {} | {:.1} |",
-            row.phase.describe(o.bound),
+            row.label,
             row.samples.len(),
             row.lost,
             ms(quantile(&row.samples, 0.5)),

@@ -57,10 +57,16 @@ pub fn change_chunk(inflated: u64) -> Vec<u8> {
 /// A `sync` frame from `sender` about `doc` whose changes are one bomb inflating to at least
 /// `inflated` bytes. The rest of the message is what a peer holding nothing sends.
 pub fn sync_frame(sender: &str, doc: DocumentId, inflated: u64) -> Vec<u8> {
+    sync_frame_carrying(sender, doc, change_chunk(inflated))
+}
+
+/// A `sync` frame from `sender` about `doc` whose changes are `chunks` (automerge chunks, a
+/// saved document for one): what a peer holding nothing else sends.
+pub fn sync_frame_carrying(sender: &str, doc: DocumentId, chunks: Vec<u8>) -> Vec<u8> {
     let mut message: SyncMessage = automerge::Automerge::new()
         .generate_sync_message(&mut State::new())
         .expect("an empty document still says hello");
-    message.changes = vec![change_chunk(inflated)].into();
+    message.changes = vec![chunks].into();
     encode(&Message::Sync {
         sender_id: sender.parse::<PeerId>().expect("peer id"),
         target_id: "server".parse::<PeerId>().expect("peer id"),
