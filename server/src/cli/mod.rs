@@ -201,3 +201,40 @@ fn chain(error: &dyn std::error::Error) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve(args: &[&str]) -> ServerConfig {
+        let cli = Cli::try_parse_from(["enlace-server", "serve"].iter().chain(args))
+            .expect("flags parse");
+        match cli.command {
+            Command::Serve(args) => args.config(),
+            Command::Admin(_) => unreachable!("serve was given"),
+        }
+    }
+
+    #[test]
+    fn the_inflate_flags_default_to_the_documented_limits() {
+        let parsed = serve(&[]).websocket.inflate;
+        let documented = InflateLimits::default();
+        assert_eq!(parsed.max_message_bytes, documented.max_message_bytes);
+        assert_eq!(
+            parsed.per_socket_per_second,
+            documented.per_socket_per_second
+        );
+        assert_eq!(parsed.per_socket_burst, documented.per_socket_burst);
+        assert_eq!(parsed.per_user_per_second, documented.per_user_per_second);
+        assert_eq!(parsed.per_user_burst, documented.per_user_burst);
+    }
+
+    #[test]
+    fn the_inflate_bound_stops_at_what_the_store_takes() {
+        let config = serve(&["--max-inflated-message-bytes", "1000000000000"]);
+        assert_eq!(
+            config.websocket.inflate.max_message_bytes,
+            MAX_MERGE_BYTES as u64
+        );
+    }
+}
