@@ -189,11 +189,12 @@ pub struct WebSocketLimits {
 pub struct InflateLimits {
     /// Most bytes one message may inflate to; a larger one closes its socket with 1009
     /// ("message too big"), unseen by the engine. Default 8 MiB: a sync message carrying a whole
-    /// document (what automerge sends a server that lacks it) inflates to about ten times the
-    /// document's saved size, so this takes documents of up to some 800 KB saved, four times
-    /// the largest ordinary storecheck (200 KB). Raise it (at most 64 MiB, what the store
-    /// takes) where documents of the stress size (5 MB saved) are real; each message at the
-    /// bound costs the engine's thread about 30 ms of inflating if it is a bomb.
+    /// document (what automerge sends a server that lacks it) inflates to five to ten times the
+    /// document's saved size, so this takes documents of 0.8 to 1.5 MB saved, four times the
+    /// largest ordinary storecheck (200 KB) or more. Raise it (at most 64 MiB, what the store
+    /// takes) and the bursts with it where documents of the stress size (5 MB saved) are real;
+    /// each message at the bound costs the engine's thread some 25-40 ms of inflating if it is
+    /// a bomb.
     pub max_message_bytes: u64,
     /// Inflated bytes one socket may send per second, sustained; 0 means unlimited. Default
     /// 1 MiB: a phone's edits are a few KB each, and a new document of ordinary size (up to

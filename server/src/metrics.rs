@@ -140,7 +140,7 @@ pub struct Metrics {
     pub connections_active: AtomicU64,
     /// TCP connections open now (websockets, API calls, requests still arriving).
     pub tcp_connections: AtomicU64,
-    /// Times a socket's reads were paused because it spent its frame or byte budget.
+    /// Times a socket's reads were paused because it spent its frame, byte or inflate budget.
     pub throttled: AtomicU64,
     /// Times a socket's reads were paused because it (or its user) spent its inflate budget;
     /// also counted in `throttled`.
@@ -215,7 +215,7 @@ impl Metrics {
         scalar(
             "enlace_throttled_total",
             "counter",
-            "Times a socket's reads were paused for spending its frame or byte budget.",
+            "Times a socket's reads were paused for spending its frame, byte or inflate budget.",
             &self.throttled,
         );
         scalar(
