@@ -5,9 +5,10 @@
 //! it learns whether they are worth anything, and a 61 KB frame can hold a deflate stream of
 //! 60 MiB. So every `sync` and `request` is measured here, on the socket's task
 //! ([`check_sync_data`]: nothing inflated, nothing allocated beyond a copy of the frame's
-//! changes): over [`InflateLimits::max_message_bytes`] the socket is closed and the engine never
-//! sees the message; otherwise the socket charges the size to its own budget and its user's
-//! (`rate.rs`) before it forwards the message.
+//! changes): over [`InflateLimits::max_message_bytes`] the socket is closed, the engine never
+//! sees the message and the user is charged the bound (what measuring it cost); otherwise the
+//! socket pays the size from its own budget and its user's (`rate.rs`) before it forwards the
+//! message.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};

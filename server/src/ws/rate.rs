@@ -3,12 +3,12 @@
 //! `inflate.rs`), each refilling at its sustained rate up to its burst. The inflate budget is
 //! also held per user, shared by all the user's sockets.
 //!
-//! The socket task reads a frame only when its frame and byte buckets hold something, and hands
-//! a message to the engine only once the inflate budgets can pay for it; otherwise it waits for
-//! them to refill, reading nothing meanwhile, so the peer's kernel buffers fill and TCP slows the
-//! peer down. Nothing is dropped and a legitimate burst (a catch-up after a day offline) is only
-//! paced; but a peer that keeps its budget empty for too long is a flood, and the socket task
-//! closes it.
+//! The socket task reads a frame only when its frame and byte buckets hold something and no
+//! inflate budget is in debt, and hands a message to the engine only once the inflate budgets
+//! can pay for it; otherwise it waits for them to refill, reading nothing meanwhile, so the
+//! peer's kernel buffers fill and TCP slows the peer down. Nothing is dropped and a legitimate
+//! burst (a catch-up after a day offline) is only paced; but a peer that keeps its budget empty
+//! for too long is a flood, and the socket task closes it.
 //!
 //! Frames and bytes are paid after the read (what a frame costs is known once it is read, and
 //! reading it costs little). Inflated bytes are paid *before* the engine sees the message, and
@@ -113,7 +113,6 @@ impl Budget {
         }
     }
 
-    /// Whether the next frame may be read now.
     /// Whether the next frame may be read now: not while the frame or byte budget is spent,
     /// nor while an inflate budget is in debt (a message larger than its burst, or a refused
     /// one, see [`charge_refused`](Self::charge_refused)): measuring the next message costs
