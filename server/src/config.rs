@@ -168,7 +168,62 @@ pub struct WebSocketLimits {
     /// (or half the burst, if less) in between, is closed with code 4029 ("rate limited"): a
     /// flood ends; a peer that only bursts is slowed, never closed. Default 30 s, that is 30 000
     /// more frames past the burst, so even a catch-up of some 25 000 documents is not cut.
+    /// The same hold applies to the inflate budget ([`InflateLimits`]).
     pub rate_limit_close_after: Duration,
+    /// What one socket, and one user, may have the engine inflate and parse.
+    pub inflate: InflateLimits,
+}
+
+/// Bounds on the automerge data a peer makes the engine parse, counted *inflated*: the bytes
+/// automerge materialises from a `sync` or `request` (its compressed changes and columns
+/// inflated, the rest as is), measured on the socket's task without inflating anything.
+///
+/// A peer's bytes on the wire do not bound the engine's work: a 61 KB frame can inflate to
+/// 60 MiB, and automerge inflates on the engine's single thread, which every user's sync waits
+/// for. So a message over [`max_message_bytes`](Self::max_message_bytes) is refused before the
+/// engine sees it, and the rest is charged to two budgets like the frame and byte budgets of
+/// [`WebSocketLimits`]: one per socket and one per authenticated user, shared by all the
+/// user's sockets and kept across reconnects. Past either, the socket's reads pause until the
+/// budget refills; a socket held for
+/// [`rate_limit_close_after`](WebSocketLimits::rate_limit_close_after) is closed with 4029. A
+/// message larger than what is left still goes through (it was read already); the socket then
+/// waits until it is paid back, so the budget limits the rate, and the largest message any
+/// budget admits is the per-message bound. See `docs/limits.md`.
+#[derive(Debug, Clone)]
+pub struct InflateLimits {
+    /// Most bytes one message may inflate to; a larger one closes its socket with 1009
+    /// ("message too big"), unseen by the engine. Default 8 MiB: a sync message carrying a whole
+    /// document (what automerge sends a server that lacks it) inflates to five to ten times the
+    /// document's saved size, so this takes documents of 0.8 to 1.5 MB saved, four times the
+    /// largest ordinary storecheck (200 KB) or more. Raise it (at most 64 MiB, what the store
+    /// takes) and the bursts with it where documents of the stress size (5 MB saved) are real;
+    /// each message at the bound costs the engine's thread some 25-40 ms of inflating if it is
+    /// a bomb.
+    pub max_message_bytes: u64,
+    /// Inflated bytes one socket may send per second, sustained; 0 means unlimited. Default
+    /// 1 MiB: a phone's edits are a few KB each, and a new document of ordinary size (up to
+    /// 200 KB saved) inflates to about 2 MiB.
+    pub per_socket_per_second: u64,
+    /// Inflated bytes one socket may send at once before it is paced. Default 8 MiB, the
+    /// per-message bound: the most one socket hands the engine at once.
+    pub per_socket_burst: u64,
+    /// Inflated bytes one user may send per second over all their sockets; 0 means unlimited.
+    /// Default 1 MiB, the same as one socket, so more sockets buy no more.
+    pub per_user_per_second: u64,
+    /// Inflated bytes one user may send at once. Default 8 MiB.
+    pub per_user_burst: u64,
+}
+
+impl Default for InflateLimits {
+    fn default() -> Self {
+        InflateLimits {
+            max_message_bytes: 8 * 1024 * 1024,
+            per_socket_per_second: 1024 * 1024,
+            per_socket_burst: 8 * 1024 * 1024,
+            per_user_per_second: 1024 * 1024,
+            per_user_burst: 8 * 1024 * 1024,
+        }
+    }
 }
 
 impl Default for WebSocketLimits {
@@ -187,6 +242,7 @@ impl Default for WebSocketLimits {
             bytes_per_second: 4 * 1024 * 1024,
             bytes_burst: 64 * 1024 * 1024,
             rate_limit_close_after: Duration::from_secs(30),
+            inflate: InflateLimits::default(),
         }
     }
 }

@@ -66,8 +66,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use config::{
-    AccessMode, ConnectionLimits, DocumentLimits, MetricsAccess, MetricsToken, ServerConfig,
-    StartupCheck, WebSocketLimits,
+    AccessMode, ConnectionLimits, DocumentLimits, InflateLimits, MetricsAccess, MetricsToken,
+    ServerConfig, StartupCheck, WebSocketLimits,
 };
 pub use error::ServerError;
 pub use hub::{CLOSE_CREDENTIALS_REVOKED, CLOSE_TOO_SLOW};
@@ -149,6 +149,8 @@ pub async fn run(
     let mut engine_config = EngineConfig::new(Role::Server, peer_id, Some(storage_id.clone()));
     engine_config.max_loaded_documents = config.documents.max_loaded;
     engine_config.idle_unload_after = config.documents.idle_unload_after;
+    // The sockets refuse larger messages before they are queued; the engine checks again.
+    engine_config.max_sync_inflated_bytes = config.websocket.inflate.max_message_bytes;
     let policy: Box<dyn AccessPolicy> = match &authenticated {
         Some((_, shared)) => Box::new(access::ServerPolicy::new(shared.clone())),
         None => Box::new(AllowAll),
@@ -183,6 +185,7 @@ pub async fn run(
             hub: hub_tx.clone(),
             limits: config.websocket.clone(),
             metrics: metrics.clone(),
+            user_budgets: Arc::new(ws::UserBudgets::new(config.websocket.inflate.clone())),
             shutdown: token.clone(),
         },
         tracker: tracker.clone(),

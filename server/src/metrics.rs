@@ -38,10 +38,13 @@ pub enum ErrorKind {
     RequestTimeout,
     /// A connection refused because the server holds its maximum (503).
     ConnectionLimit,
+    /// A sync message that would inflate past the per-message bound (1009), refused before
+    /// the engine saw it.
+    TooLargeInflated,
 }
 
 impl ErrorKind {
-    const ALL: [ErrorKind; 14] = [
+    const ALL: [ErrorKind; 15] = [
         ErrorKind::Decode,
         ErrorKind::TextFrame,
         ErrorKind::TooLarge,
@@ -56,6 +59,7 @@ impl ErrorKind {
         ErrorKind::RateLimited,
         ErrorKind::RequestTimeout,
         ErrorKind::ConnectionLimit,
+        ErrorKind::TooLargeInflated,
     ];
 
     fn label(self) -> &'static str {
@@ -74,6 +78,7 @@ impl ErrorKind {
             ErrorKind::RateLimited => "rate_limited",
             ErrorKind::RequestTimeout => "request_timeout",
             ErrorKind::ConnectionLimit => "connection_limit",
+            ErrorKind::TooLargeInflated => "too_large_inflated",
         }
     }
 }
@@ -135,8 +140,13 @@ pub struct Metrics {
     pub connections_active: AtomicU64,
     /// TCP connections open now (websockets, API calls, requests still arriving).
     pub tcp_connections: AtomicU64,
-    /// Times a socket's reads were paused because it spent its frame or byte budget.
+    /// Times a socket's reads were paused because it spent its frame, byte or inflate budget.
     pub throttled: AtomicU64,
+    /// Times a socket's reads were paused because it (or its user) spent its inflate budget;
+    /// also counted in `throttled`.
+    pub inflate_throttled: AtomicU64,
+    /// Bytes of automerge data passed to the engine, counted inflated (what automerge parses).
+    pub inflated_bytes_in: AtomicU64,
     /// Documents in memory (updated by the engine thread).
     pub documents_loaded: AtomicU64,
     /// Messages received and decoded.
@@ -205,8 +215,20 @@ impl Metrics {
         scalar(
             "enlace_throttled_total",
             "counter",
-            "Times a socket's reads were paused for spending its frame or byte budget.",
+            "Times a socket's reads were paused for spending its frame, byte or inflate budget.",
             &self.throttled,
+        );
+        scalar(
+            "enlace_inflate_throttled_total",
+            "counter",
+            "Times a socket's reads were paused for spending its own or its user's inflate budget.",
+            &self.inflate_throttled,
+        );
+        scalar(
+            "enlace_inflated_bytes_in_total",
+            "counter",
+            "Bytes of automerge data passed to the engine, counted inflated.",
+            &self.inflated_bytes_in,
         );
         scalar(
             "enlace_documents_loaded",

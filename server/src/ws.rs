@@ -1,7 +1,11 @@
 //! One socket task per websocket: reads frames within the limits and decodes them, writes what
-//! the hub queued, pings, and closes with a code. No automerge here: messages go to the hub.
-//! Reads are paced by the socket's frame and byte budget (see [`rate`]).
+//! the hub queued, pings, and closes with a code. No document work here: messages go to the hub.
+//! Reads are paced by the socket's frame, byte and inflate budgets (see [`rate`]); what a sync
+//! message will cost the engine to inflate is measured here, off the engine's thread (see
+//! [`inflate`]).
 
+mod bucket;
+mod inflate;
 mod rate;
 
 use std::sync::Arc;
@@ -12,7 +16,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
 use enlace_core::sync::ConnectionId;
-use enlace_core::wire::{DecodeError, DecodeLimits, decode};
+use enlace_core::wire::{DecodeError, DecodeLimits, Message, decode};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -23,6 +27,8 @@ use crate::config::WebSocketLimits;
 use crate::directory::Principal;
 use crate::hub::{CLOSE_TOO_SLOW, Closing, ConnHandle, HubInput, Kill, sleep_until};
 use crate::metrics::{ErrorKind, Metrics};
+
+pub(crate) use inflate::UserBudgets;
 
 /// Close code for a socket that kept sending past its frame or byte budget
 /// ([`WebSocketLimits::rate_limit_close_after`]). In the 4000-4999 range applications own,
@@ -38,6 +44,8 @@ pub(crate) struct SocketContext {
     pub hub: mpsc::Sender<HubInput>,
     pub limits: WebSocketLimits,
     pub metrics: Arc<Metrics>,
+    /// Every user's inflate budget, shared by their sockets.
+    pub user_budgets: Arc<UserBudgets>,
     /// Cancelled at server shutdown.
     pub shutdown: CancellationToken,
 }
@@ -74,6 +82,9 @@ pub(crate) async fn serve(
         Some(Authenticated { principal, slot }) => (Some(principal), Some(slot)),
         None => (None, None),
     };
+    let user_budget = principal
+        .as_ref()
+        .map(|p| cx.user_budgets.of(&p.user, Instant::now()));
     let metrics = cx.metrics.clone();
     Metrics::add(&metrics.connections_opened, 1);
     metrics.connections_active.fetch_add(1, Relaxed);
@@ -99,16 +110,15 @@ pub(crate) async fn serve(
     {
         closing(1001, "server shutting down")
     } else {
-        let close = pump(
-            conn,
-            &cx,
-            &kill,
-            &queued_bytes,
-            &mut sink,
-            stream,
-            &mut queue,
-        )
-        .await;
+        let budget = rate::Budget::new(&cx.limits, user_budget, Instant::now());
+        let mut writer = Writer {
+            kill: &kill,
+            queued_bytes: &queued_bytes,
+            metrics: &metrics,
+            sink: &mut sink,
+            queue: &mut queue,
+        };
+        let close = pump(conn, &cx, budget, stream, &mut writer).await;
         // Always tell the hub, even at shutdown (it drains its inputs before it stops).
         let _ = cx.hub.send(HubInput::Closed { conn }).await;
         close
@@ -144,11 +154,9 @@ type Stream = futures_util::stream::SplitStream<WebSocket>;
 async fn pump(
     conn: ConnectionId,
     cx: &SocketContext,
-    kill: &Kill,
-    queued_bytes: &AtomicUsize,
-    sink: &mut Sink,
+    mut budget: rate::Budget,
     mut stream: Stream,
-    queue: &mut mpsc::Receiver<Bytes>,
+    writer: &mut Writer<'_>,
 ) -> Option<Closing> {
     let limits = decode_limits(&cx.limits);
     let metrics = &cx.metrics;
@@ -158,33 +166,24 @@ async fn pump(
     );
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
-    let mut budget = rate::Budget::new(&cx.limits, Instant::now());
     loop {
         let was_held = budget.held();
-        let read_at = match budget.verdict(Instant::now()) {
-            rate::Verdict::Read => None,
-            rate::Verdict::Wait(at) => Some(at),
-            rate::Verdict::Flood => {
-                metrics.error(ErrorKind::RateLimited);
-                tracing::info!(%conn, "peer kept sending past its budget; closing");
-                return closing(CLOSE_RATE_LIMITED, "rate limited");
-            }
+        let read_at = match pace(conn, metrics, was_held, budget.verdict(Instant::now())) {
+            Ok(at) => at,
+            Err(close) => return close,
         };
-        if read_at.is_some() && !was_held {
-            Metrics::add(&metrics.throttled, 1);
-            tracing::debug!(%conn, "peer spent its budget; pacing its reads");
-        }
         tokio::select! {
-            () = kill.token.cancelled() => {
-                return kill.reason().or(closing(1001, "server shutting down"));
+            () = writer.kill.token.cancelled() => {
+                return writer.kill.reason().or(closing(1001, "server shutting down"));
             }
-            frame = queue.recv() => {
-                if let Err(close) = write_queued(frame, kill, queued_bytes, metrics, sink).await {
+            frame = writer.queue.recv() => {
+                if let Err(close) = writer.write(frame).await {
                     return close;
                 }
             }
-            // Paced: while the budget is spent, nothing is read (TCP holds the peer back).
-            () = sleep_until(read_at), if read_at.is_some() => {}
+            // Paced: while the budget is spent, nothing is read (TCP holds the peer back), so
+            // nothing is heard either; the idle clock starts again when reading does.
+            () = sleep_until(read_at), if read_at.is_some() => last_heard = Instant::now(),
             incoming = stream.next(), if read_at.is_none() => {
                 let message = match incoming {
                     None => return None,
@@ -199,31 +198,13 @@ async fn pump(
                         match decode(&bytes, &limits) {
                             Ok(message) => {
                                 Metrics::add(&metrics.messages_in, 1);
-                                // While the hub's queue is full, keep writing what it sends
-                                // back: a peer that reads is never cut as too slow because the
-                                // server stopped writing to it (a catch-up burst does this).
-                                let forward = cx.hub.send(HubInput::Received { conn, message });
-                                tokio::pin!(forward);
-                                loop {
-                                    tokio::select! {
-                                        () = kill.token.cancelled() => {
-                                            return kill.reason().or(closing(1001, "server shutting down"));
-                                        }
-                                        sent = &mut forward => {
-                                            if sent.is_err() {
-                                                return closing(1001, "server shutting down");
-                                            }
-                                            break;
-                                        }
-                                        frame = queue.recv() => {
-                                            if let Err(close) =
-                                                write_queued(frame, kill, queued_bytes, metrics, sink).await
-                                            {
-                                                return close;
-                                            }
-                                        }
-                                    }
+                                if let Err(close) =
+                                    deliver(conn, cx, &mut budget, message, writer).await
+                                {
+                                    return close;
                                 }
+                                // It may have waited for its budget, unread and unheard.
+                                last_heard = Instant::now();
                             }
                             Err(DecodeError::UnknownType(kind)) => {
                                 // Newer peers may send types we do not know: ignore them.
@@ -246,20 +227,21 @@ async fn pump(
                     WsMessage::Ping(_) | WsMessage::Pong(_) => {}
                     // tungstenite queues the close reply; flushing it is all that is left.
                     WsMessage::Close(_) => {
-                        let _ = tokio::time::timeout(CLOSE_WRITE_TIMEOUT, sink.flush()).await;
+                        let _ =
+                            tokio::time::timeout(CLOSE_WRITE_TIMEOUT, writer.sink.flush()).await;
                         return None;
                     }
                 }
             }
             _ = ping.tick() => {
-                if last_heard.elapsed() >= cx.limits.idle_timeout {
+                if read_at.is_none() && last_heard.elapsed() >= cx.limits.idle_timeout {
                     metrics.error(ErrorKind::PingTimeout);
                     tracing::info!(%conn, "peer stopped answering pings; dropping it");
                     return closing(4000, "ping timeout");
                 }
                 let sent = tokio::time::timeout(
                     cx.limits.ping_interval,
-                    sink.send(WsMessage::Ping(Bytes::new())),
+                    writer.sink.send(WsMessage::Ping(Bytes::new())),
                 )
                 .await;
                 if !matches!(sent, Ok(Ok(()))) {
@@ -272,39 +254,125 @@ async fn pump(
     }
 }
 
-/// Writes one frame the hub queued (`None`: the hub dropped its end). `Err` holds what `pump`
-/// returns: the socket is done.
-async fn write_queued(
-    frame: Option<Bytes>,
-    kill: &Kill,
-    queued_bytes: &AtomicUsize,
+/// Carries out a budget's verdict: `Ok(None)` to go ahead, `Ok(Some(until))` to wait (counted
+/// once per hold), `Err` with the close frame of a flood.
+fn pace(
+    conn: ConnectionId,
     metrics: &Metrics,
-    sink: &mut Sink,
-) -> Result<(), Option<Closing>> {
-    let Some(frame) = frame else {
-        // The hub dropped its end: either it decided to close this socket (the reason is set)
-        // or it is gone.
-        return Err(kill.reason().or(closing(1011, "internal error")));
-    };
-    let len = frame.len();
-    queued_bytes.fetch_sub(len, Relaxed);
-    tokio::select! {
-        // A write that completes at once goes out even if a close was decided meanwhile (the
-        // `error` message before a refusal); a stuck one is cut short.
-        biased;
-        sent = sink.send(WsMessage::Binary(frame)) => {
-            if sent.is_err() {
-                metrics.error(ErrorKind::Transport);
-                return Err(None);
+    was_held: bool,
+    verdict: rate::Verdict,
+) -> Result<Option<Instant>, Option<Closing>> {
+    match verdict {
+        rate::Verdict::Go => Ok(None),
+        rate::Verdict::Wait(at, spent) => {
+            if !was_held {
+                Metrics::add(&metrics.throttled, 1);
+                if spent == rate::Spent::Inflated {
+                    Metrics::add(&metrics.inflate_throttled, 1);
+                }
+                tracing::debug!(%conn, ?spent, "peer spent its budget; pacing it");
             }
+            Ok(Some(at))
         }
-        () = kill.token.cancelled() => {
-            return Err(kill.reason().or(closing(1001, "server shutting down")));
+        rate::Verdict::Flood(spent) => {
+            metrics.error(ErrorKind::RateLimited);
+            tracing::info!(%conn, ?spent, "peer kept sending past its budget; closing");
+            Err(closing(CLOSE_RATE_LIMITED, "rate limited"))
         }
     }
-    Metrics::add(&metrics.messages_out, 1);
-    Metrics::add(&metrics.bytes_out, len as u64);
-    Ok(())
+}
+
+/// Hands a decoded message to the engine: measured ([`inflate`]; refused, closing the socket,
+/// if it inflates past the bound), paid for from the inflate budgets (waiting for them if need
+/// be, reading nothing meanwhile), then queued for the hub. `Err` holds what `pump` returns.
+async fn deliver(
+    conn: ConnectionId,
+    cx: &SocketContext,
+    budget: &mut rate::Budget,
+    message: Message,
+    writer: &mut Writer<'_>,
+) -> Result<(), Option<Closing>> {
+    let metrics = &cx.metrics;
+    let max = cx.limits.inflate.max_message_bytes;
+    let inflated = match inflate::inflated_size(&message, max) {
+        Ok(inflated) => inflated,
+        Err(refusal) => {
+            if let inflate::Refusal::TooLarge { .. } = refusal {
+                budget.charge_refused(max, Instant::now());
+            }
+            return Err(refuse(conn, metrics, &refusal));
+        }
+    };
+    loop {
+        let was_held = budget.held();
+        let verdict = budget.admit_inflated(inflated, Instant::now());
+        match pace(conn, metrics, was_held, verdict)? {
+            None => break,
+            Some(at) => writer.meanwhile(tokio::time::sleep_until(at)).await?,
+        }
+    }
+    Metrics::add(&metrics.inflated_bytes_in, inflated);
+    writer
+        .meanwhile(cx.hub.send(HubInput::Received { conn, message }))
+        .await?
+        .map_err(|_| closing(1001, "server shutting down"))
+}
+
+/// The socket's writing side: what the hub queued for it, and the kill switch.
+struct Writer<'a> {
+    kill: &'a Kill,
+    queued_bytes: &'a AtomicUsize,
+    metrics: &'a Metrics,
+    sink: &'a mut Sink,
+    queue: &'a mut mpsc::Receiver<Bytes>,
+}
+
+impl Writer<'_> {
+    /// Writes one frame the hub queued (`None`: the hub dropped its end). `Err` holds what
+    /// `pump` returns: the socket is done.
+    async fn write(&mut self, frame: Option<Bytes>) -> Result<(), Option<Closing>> {
+        let Some(frame) = frame else {
+            // The hub dropped its end: either it decided to close this socket (the reason is
+            // set) or it is gone.
+            return Err(self.kill.reason().or(closing(1011, "internal error")));
+        };
+        let len = frame.len();
+        self.queued_bytes.fetch_sub(len, Relaxed);
+        tokio::select! {
+            // A write that completes at once goes out even if a close was decided meanwhile
+            // (the `error` message before a refusal); a stuck one is cut short.
+            biased;
+            sent = self.sink.send(WsMessage::Binary(frame)) => {
+                if sent.is_err() {
+                    self.metrics.error(ErrorKind::Transport);
+                    return Err(None);
+                }
+            }
+            () = self.kill.token.cancelled() => {
+                return Err(self.kill.reason().or(closing(1001, "server shutting down")));
+            }
+        }
+        Metrics::add(&self.metrics.messages_out, 1);
+        Metrics::add(&self.metrics.bytes_out, len as u64);
+        Ok(())
+    }
+
+    /// Runs `work` to its end while writing what the hub queues: a peer that reads is never cut
+    /// as too slow because the server stopped writing to it while waiting for the hub's queue
+    /// (a catch-up burst fills it) or for the peer's own budget. `Err` holds what `pump`
+    /// returns if the socket is done meanwhile.
+    async fn meanwhile<T>(&mut self, work: impl Future<Output = T>) -> Result<T, Option<Closing>> {
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                () = self.kill.token.cancelled() => {
+                    return Err(self.kill.reason().or(closing(1001, "server shutting down")));
+                }
+                done = &mut work => return Ok(done),
+                frame = self.queue.recv() => self.write(frame).await?,
+            }
+        }
+    }
 }
 
 /// What a frame costs against the byte budget: its payload.
@@ -313,6 +381,22 @@ fn frame_len(message: &WsMessage) -> usize {
         WsMessage::Binary(bytes) | WsMessage::Ping(bytes) | WsMessage::Pong(bytes) => bytes.len(),
         WsMessage::Text(text) => text.len(),
         WsMessage::Close(_) => 0,
+    }
+}
+
+/// Closes a socket whose message [`inflate`] refused, before the engine sees it: 1009 for one
+/// that inflates too large, 1008 for one the engine would refuse as unsafe or undecodable.
+fn refuse(conn: ConnectionId, metrics: &Metrics, refusal: &inflate::Refusal) -> Option<Closing> {
+    tracing::info!(%conn, error = %refusal, "refusing a sync message; closing");
+    match refusal {
+        inflate::Refusal::TooLarge { .. } => {
+            metrics.error(ErrorKind::TooLargeInflated);
+            closing(1009, "message too big once inflated")
+        }
+        inflate::Refusal::Invalid(_) => {
+            metrics.error(ErrorKind::Protocol);
+            closing(1008, "protocol violation")
+        }
     }
 }
 

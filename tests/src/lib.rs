@@ -1,8 +1,9 @@
 //! End-to-end test support for enlace: a server started in-process or as a child process, a
 //! minimal Rust sync client (the core engine over tokio-tungstenite), raw sockets for hostile
-//! input, a tiny HTTP client for the JSON API, and deadline-based waiting. The scenarios
+//! input and deflate bombs, a tiny HTTP client for the JSON API, and deadline-based waiting. The scenarios
 //! themselves live in `tests/`, one per file.
 
+pub mod bomb;
 pub mod client;
 pub mod device;
 pub mod faults;

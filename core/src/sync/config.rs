@@ -48,6 +48,12 @@ pub struct EngineConfig {
     pub ephemeral_session_id: String,
     /// What a device syncs when a connection comes up.
     pub announce: Announce,
+    /// Most bytes the changes of one incoming sync message may materialise once inflated
+    /// (checked with [`check_sync_message`](crate::wire::check_sync_message) before automerge
+    /// sees the message); a larger one closes its connection. automerge inflates on the
+    /// engine's thread, so this bounds what one message can cost everyone else. Default
+    /// [`MAX_MERGE_BYTES`](crate::store::MAX_MERGE_BYTES); a server sets its own, lower bound.
+    pub max_sync_inflated_bytes: u64,
 }
 
 impl EngineConfig {
@@ -66,6 +72,7 @@ impl EngineConfig {
             sweep_interval: Duration::from_secs(1),
             ephemeral_session_id: "enlace".to_owned(),
             announce: Announce::AllSubscribed,
+            max_sync_inflated_bytes: crate::store::MAX_MERGE_BYTES as u64,
         }
     }
 }

@@ -630,7 +630,7 @@ impl Engine {
         // automerge trusts a peer's bloom filters and inflates its changes without a bound:
         // refuse what would crash or exhaust it before it sees the message.
         if let Err(e) =
-            crate::wire::check_sync_message(&message, crate::store::MAX_MERGE_BYTES as u64)
+            crate::wire::check_sync_message(&message, self.config.max_sync_inflated_bytes)
         {
             self.close(
                 conn,

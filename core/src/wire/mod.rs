@@ -52,4 +52,6 @@ pub use error::{DecodeError, FieldError};
 pub use inflate::{InflateError, check_automerge_bytes};
 pub use limits::{DecodeLimits, Limit};
 pub use message::{ChangedDocument, Message, PROTOCOL_V1, PeerMetadata, RefusalCode, RemoteHeads};
-pub use sync_guard::{MAX_BLOOM_PROBES, UnsafeSyncMessage, check_sync_message};
+pub use sync_guard::{
+    MAX_BLOOM_PROBES, SyncDataError, UnsafeSyncMessage, check_sync_data, check_sync_message,
+};

@@ -6,6 +6,11 @@
 //! loop over billions of probes. And the changes a message carries may be deflate bombs (see
 //! [`check_automerge_bytes`]). [`check_sync_message`] catches all three; the engine calls it on
 //! every decoded sync message before automerge sees it.
+//!
+//! A server runs the same check earlier, with [`check_sync_data`] on the encoded message a
+//! `sync` or `request` carries, on the socket's own task: a message over its bound is refused
+//! there, before it queues for the engine's single thread, and the inflated size it reports is
+//! what the socket charges against its sender's budget (`server/src/ws/rate.rs`).
 
 use automerge::sync::Message;
 
@@ -25,6 +30,25 @@ pub enum UnsafeSyncMessage {
     /// The changes are too large once inflated, or their compressed data is malformed.
     #[error(transparent)]
     Changes(#[from] InflateError),
+}
+
+/// Why [`check_sync_data`] refused the data of a `sync` or `request` message.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncDataError {
+    /// Not an automerge sync message.
+    #[error("undecodable sync message: {0}")]
+    Undecodable(#[from] automerge::sync::ReadMessageError),
+    /// A sync message that [`check_sync_message`] refuses.
+    #[error(transparent)]
+    Unsafe(#[from] UnsafeSyncMessage),
+}
+
+/// [`check_sync_message`] on an encoded sync message (the `data` of a `sync` or `request`):
+/// decodes it (which copies its change chunks and inflates nothing) and returns the inflated
+/// size of its changes.
+pub fn check_sync_data(data: &[u8], max_parsed: u64) -> Result<u64, SyncDataError> {
+    let message = Message::decode(data)?;
+    Ok(check_sync_message(&message, max_parsed)?)
 }
 
 /// Checks a decoded sync message before `receive_sync_message`: every bloom filter usable,

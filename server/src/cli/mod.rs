@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::{AccessMode, MetricsAccess, MetricsToken, ServerConfig, StartupCheck};
+use enlace_core::store::MAX_MERGE_BYTES;
+
+use crate::{AccessMode, InflateLimits, MetricsAccess, MetricsToken, ServerConfig, StartupCheck};
 
 /// enlace sync server.
 #[derive(Debug, Parser)]
@@ -90,6 +92,21 @@ struct ServeArgs {
     /// Seconds a websocket may stay at its limit before it is closed with 4029.
     #[arg(long, env = "ENLACE_RATE_LIMIT_CLOSE_SECS", default_value_t = 30)]
     rate_limit_close_secs: u64,
+    /// Most bytes one sync message may inflate to (at most 64 MiB); larger closes with 1009.
+    #[arg(long, env = "ENLACE_MAX_INFLATED_MESSAGE_BYTES", default_value_t = 8 * 1024 * 1024)]
+    max_inflated_message_bytes: u64,
+    /// Inflated bytes per second one websocket may send, sustained (0: unlimited).
+    #[arg(long, env = "ENLACE_INFLATED_BYTES_PER_SECOND", default_value_t = 1024 * 1024)]
+    inflated_bytes_per_second: u64,
+    /// Inflated bytes one websocket may send at once before it is paced.
+    #[arg(long, env = "ENLACE_INFLATED_BURST", default_value_t = 8 * 1024 * 1024)]
+    inflated_burst: u64,
+    /// Inflated bytes per second one user may send over all their websockets (0: unlimited).
+    #[arg(long, env = "ENLACE_USER_INFLATED_BYTES_PER_SECOND", default_value_t = 1024 * 1024)]
+    user_inflated_bytes_per_second: u64,
+    /// Inflated bytes one user may send at once before their websockets are paced.
+    #[arg(long, env = "ENLACE_USER_INFLATED_BURST", default_value_t = 8 * 1024 * 1024)]
+    user_inflated_burst: u64,
     /// What is checked of each database file before serving: `quick` (`PRAGMA quick_check`,
     /// every page read once) or `off` (header and schema only). See RELIABILITY.md for the cost.
     #[arg(long, env = "ENLACE_STARTUP_CHECK", default_value = "quick")]
@@ -131,6 +148,15 @@ impl ServeArgs {
         config.websocket.bytes_burst = self.bytes_burst.max(self.max_message_bytes);
         config.websocket.rate_limit_close_after =
             Duration::from_secs(self.rate_limit_close_secs.max(1));
+        config.websocket.inflate = InflateLimits {
+            max_message_bytes: self
+                .max_inflated_message_bytes
+                .clamp(1, MAX_MERGE_BYTES as u64),
+            per_socket_per_second: self.inflated_bytes_per_second,
+            per_socket_burst: self.inflated_burst.max(1),
+            per_user_per_second: self.user_inflated_bytes_per_second,
+            per_user_burst: self.user_inflated_burst.max(1),
+        };
         config.startup_check = self.startup_check;
         config.metrics = MetricsAccess {
             token: self.metrics_token.clone(),
@@ -188,4 +214,41 @@ fn chain(error: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve(args: &[&str]) -> ServerConfig {
+        let cli = Cli::try_parse_from(["enlace-server", "serve"].iter().chain(args))
+            .expect("flags parse");
+        match cli.command {
+            Command::Serve(args) => args.config(),
+            Command::Admin(_) => unreachable!("serve was given"),
+        }
+    }
+
+    #[test]
+    fn the_inflate_flags_default_to_the_documented_limits() {
+        let parsed = serve(&[]).websocket.inflate;
+        let documented = InflateLimits::default();
+        assert_eq!(parsed.max_message_bytes, documented.max_message_bytes);
+        assert_eq!(
+            parsed.per_socket_per_second,
+            documented.per_socket_per_second
+        );
+        assert_eq!(parsed.per_socket_burst, documented.per_socket_burst);
+        assert_eq!(parsed.per_user_per_second, documented.per_user_per_second);
+        assert_eq!(parsed.per_user_burst, documented.per_user_burst);
+    }
+
+    #[test]
+    fn the_inflate_bound_stops_at_what_the_store_takes() {
+        let config = serve(&["--max-inflated-message-bytes", "1000000000000"]);
+        assert_eq!(
+            config.websocket.inflate.max_message_bytes,
+            MAX_MERGE_BYTES as u64
+        );
+    }
 }
