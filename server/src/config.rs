@@ -192,20 +192,27 @@ pub struct WebSocketLimits {
 #[derive(Debug, Clone)]
 pub struct InflateLimits {
     /// Most bytes one message may inflate to; a larger one closes its socket with 1009
-    /// ("message too big"), unseen by the engine. Default 8 MiB: a sync message carrying a whole
-    /// document (what automerge sends a server that lacks it) inflates to five to ten times the
-    /// document's saved size, so this takes documents of 0.8 to 1.5 MB saved, four times the
-    /// largest ordinary storecheck (200 KB) or more. Raise it (at most 64 MiB, what the store
-    /// takes) and the bursts with it where documents of the stress size (5 MB saved) are real;
-    /// each message at the bound costs the engine's thread some 25-40 ms of inflating if it is
-    /// a bomb.
+    /// ("message too big"), unseen by the engine. Default 64 MiB, what the store takes: a sync
+    /// message carrying a whole document (what automerge sends a server that lacks it) inflates
+    /// to five to ten times the document's saved size, so a storecheck of the stress size (5 MB
+    /// saved) needs 25 to 50 MiB. It is made of many small changes, which
+    /// [`max_change_bytes`](Self::max_change_bytes) bounds one by one.
     pub max_message_bytes: u64,
+    /// Most bytes one chunk of a message (a change, or a whole document: automerge sends a
+    /// server that lacks a document the document as one chunk) may inflate to; a larger one
+    /// closes its socket with 1009, unseen by the engine. Default: the message bound, since a
+    /// whole stress-size document is one chunk. Where documents stay ordinary (200 KB saved,
+    /// about 2 MiB inflated), 8 MiB refuses deflate bombs outright; under the default, a bomb
+    /// within the bound reaches the engine once (some 3 ms per inflated MiB of its thread) and
+    /// leaves its sender's budget below in debt for as many seconds as it has MiB.
+    pub max_change_bytes: u64,
     /// Inflated bytes one socket may send per second, sustained; 0 means unlimited. Default
     /// 1 MiB: a phone's edits are a few KB each, and a new document of ordinary size (up to
     /// 200 KB saved) inflates to about 2 MiB.
     pub per_socket_per_second: u64,
-    /// Inflated bytes one socket may send at once before it is paced. Default 8 MiB, the
-    /// per-message bound: the most one socket hands the engine at once.
+    /// Inflated bytes one socket may send at once before it is paced. Default 8 MiB. A message
+    /// larger than this (a whole large document) still goes through when the budget is full,
+    /// and leaves it in debt: the socket reads nothing more until the debt is paid back.
     pub per_socket_burst: u64,
     /// Inflated bytes one user may send per second over all their sockets; 0 means unlimited.
     /// Default 1 MiB, the same as one socket, so more sockets buy no more.
@@ -217,7 +224,8 @@ pub struct InflateLimits {
 impl Default for InflateLimits {
     fn default() -> Self {
         InflateLimits {
-            max_message_bytes: 8 * 1024 * 1024,
+            max_message_bytes: 64 * 1024 * 1024,
+            max_change_bytes: 64 * 1024 * 1024,
             per_socket_per_second: 1024 * 1024,
             per_socket_burst: 8 * 1024 * 1024,
             per_user_per_second: 1024 * 1024,

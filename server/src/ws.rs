@@ -293,12 +293,14 @@ async fn deliver(
     writer: &mut Writer<'_>,
 ) -> Result<(), Option<Closing>> {
     let metrics = &cx.metrics;
-    let max = cx.limits.inflate.max_message_bytes;
-    let inflated = match inflate::inflated_size(&message, max) {
+    let inflated = match inflate::inflated_size(&message, &cx.limits.inflate) {
         Ok(inflated) => inflated,
         Err(refusal) => {
-            if let inflate::Refusal::TooLarge { .. } = refusal {
-                budget.charge_refused(max, Instant::now());
+            // Charged (up to a burst) so that reconnecting does not get bombs measured any
+            // faster.
+            if let inflate::Refusal::TooLarge { max } = refusal {
+                let burst = cx.limits.inflate.per_user_burst;
+                budget.charge_refused(max.min(burst), Instant::now());
             }
             return Err(refuse(conn, metrics, &refusal));
         }

@@ -141,7 +141,7 @@ mod tests {
         let Ok(Message::Sync { data, .. }) = decode(&frame, &DecodeLimits::default()) else {
             panic!("a sync frame within the wire limits");
         };
-        let inflated = check_sync_data(&data, 1 << 30).expect("measurable");
+        let inflated = check_sync_data(&data, 1 << 30, 1 << 30).expect("measurable");
         assert!(
             (60 << 20..(60 << 20) + 300).contains(&inflated),
             "{inflated}"

@@ -46,21 +46,38 @@ pub enum SyncDataError {
 /// [`check_sync_message`] on an encoded sync message (the `data` of a `sync` or `request`):
 /// decodes it (which copies its change chunks and inflates nothing) and returns the inflated
 /// size of its changes.
-pub fn check_sync_data(data: &[u8], max_parsed: u64) -> Result<u64, SyncDataError> {
+///
+/// `max_change` bounds each chunk on its own (a change, or a whole document as automerge sends
+/// it to a peer that lacks it).
+pub fn check_sync_data(
+    data: &[u8],
+    max_parsed: u64,
+    max_change: u64,
+) -> Result<u64, SyncDataError> {
     let message = Message::decode(data)?;
-    Ok(check_sync_message(&message, max_parsed)?)
+    Ok(check_changes(&message, max_parsed, max_change)?)
 }
 
 /// Checks a decoded sync message before `receive_sync_message`: every bloom filter usable,
 /// every change chunk within `max_parsed` bytes once inflated (all chunks together). Returns
 /// the inflated size of the changes.
 pub fn check_sync_message(message: &Message, max_parsed: u64) -> Result<u64, UnsafeSyncMessage> {
+    check_changes(message, max_parsed, max_parsed)
+}
+
+/// [`check_sync_message`] with each change chunk also within `max_change` bytes once inflated.
+fn check_changes(
+    message: &Message,
+    max_parsed: u64,
+    max_change: u64,
+) -> Result<u64, UnsafeSyncMessage> {
     for have in &message.have {
         check_bloom(&have.bloom.to_bytes())?;
     }
     let mut total = 0u64;
     for chunk in message.changes.iter() {
-        total += check_automerge_bytes(chunk, max_parsed - total)?;
+        let room = max_parsed.saturating_sub(total).min(max_change);
+        total += check_automerge_bytes(chunk, room)?;
     }
     Ok(total)
 }

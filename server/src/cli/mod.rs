@@ -93,8 +93,12 @@ struct ServeArgs {
     #[arg(long, env = "ENLACE_RATE_LIMIT_CLOSE_SECS", default_value_t = 30)]
     rate_limit_close_secs: u64,
     /// Most bytes one sync message may inflate to (at most 64 MiB); larger closes with 1009.
-    #[arg(long, env = "ENLACE_MAX_INFLATED_MESSAGE_BYTES", default_value_t = 8 * 1024 * 1024)]
+    #[arg(long, env = "ENLACE_MAX_INFLATED_MESSAGE_BYTES", default_value_t = 64 * 1024 * 1024)]
     max_inflated_message_bytes: u64,
+    /// Most bytes one chunk (a change, or a whole document) of a sync message may inflate to (at
+    /// most the message bound); larger closes with 1009.
+    #[arg(long, env = "ENLACE_MAX_INFLATED_CHANGE_BYTES", default_value_t = 64 * 1024 * 1024)]
+    max_inflated_change_bytes: u64,
     /// Inflated bytes per second one websocket may send, sustained (0: unlimited).
     #[arg(long, env = "ENLACE_INFLATED_BYTES_PER_SECOND", default_value_t = 1024 * 1024)]
     inflated_bytes_per_second: u64,
@@ -148,10 +152,12 @@ impl ServeArgs {
         config.websocket.bytes_burst = self.bytes_burst.max(self.max_message_bytes);
         config.websocket.rate_limit_close_after =
             Duration::from_secs(self.rate_limit_close_secs.max(1));
+        let max_message_bytes = self
+            .max_inflated_message_bytes
+            .clamp(1, MAX_MERGE_BYTES as u64);
         config.websocket.inflate = InflateLimits {
-            max_message_bytes: self
-                .max_inflated_message_bytes
-                .clamp(1, MAX_MERGE_BYTES as u64),
+            max_message_bytes,
+            max_change_bytes: self.max_inflated_change_bytes.clamp(1, max_message_bytes),
             per_socket_per_second: self.inflated_bytes_per_second,
             per_socket_burst: self.inflated_burst.max(1),
             per_user_per_second: self.user_inflated_bytes_per_second,
@@ -234,6 +240,7 @@ mod tests {
         let parsed = serve(&[]).websocket.inflate;
         let documented = InflateLimits::default();
         assert_eq!(parsed.max_message_bytes, documented.max_message_bytes);
+        assert_eq!(parsed.max_change_bytes, documented.max_change_bytes);
         assert_eq!(
             parsed.per_socket_per_second,
             documented.per_socket_per_second

@@ -26,7 +26,7 @@ const PRUNE_FROM: usize = 1024;
 /// Why a message was refused before reaching the engine.
 #[derive(Debug, thiserror::Error)]
 pub(super) enum Refusal {
-    /// It inflates past the per-message bound.
+    /// It, or one of its changes, inflates past its bound.
     #[error("sync message inflates to more than {max} bytes")]
     TooLarge {
         /// The bound.
@@ -40,11 +40,11 @@ pub(super) enum Refusal {
 
 /// Bytes the engine would parse of `message` (automerge data counted inflated): the changes of
 /// a `sync` or `request`; nothing for the other messages, which carry no automerge data.
-pub(super) fn inflated_size(message: &Message, max: u64) -> Result<u64, Refusal> {
+pub(super) fn inflated_size(message: &Message, limits: &InflateLimits) -> Result<u64, Refusal> {
     let (Message::Sync { data, .. } | Message::Request { data, .. }) = message else {
         return Ok(0);
     };
-    check_sync_data(data, max).map_err(|e| match e {
+    check_sync_data(data, limits.max_message_bytes, limits.max_change_bytes).map_err(|e| match e {
         SyncDataError::Unsafe(UnsafeSyncMessage::Changes(InflateError::TooLarge { max })) => {
             Refusal::TooLarge { max }
         }

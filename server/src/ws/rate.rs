@@ -302,6 +302,7 @@ mod tests {
         WebSocketLimits {
             inflate: InflateLimits {
                 max_message_bytes: 10_000,
+                max_change_bytes: 10_000,
                 per_socket_per_second: per_socket,
                 per_socket_burst: 2 * per_socket,
                 per_user_per_second: per_user,
@@ -351,7 +352,7 @@ mod tests {
         let t0 = Instant::now();
         let limits = inflate_limits(1000, 1000);
         let users = UserBudgets::new(limits.inflate.clone());
-        let ana: crate::directory::UserId = "ana".parse().expect("id");
+        let ana: crate::directory::UserKey = "andes/ana".parse().expect("id");
         let mut sockets: Vec<Budget> = (0..4)
             .map(|_| Budget::new(&limits, Some(users.of(&ana, t0)), t0))
             .collect();
@@ -368,7 +369,11 @@ mod tests {
         let t1 = t0 + Duration::from_secs(2);
         assert_eq!(sockets[3].admit_inflated(2000, t1), Verdict::Go);
         // Another user is not affected.
-        let mut other = Budget::new(&limits, Some(users.of(&"bea".parse().expect("id"), t0)), t0);
+        let mut other = Budget::new(
+            &limits,
+            Some(users.of(&"andes/bea".parse().expect("id"), t0)),
+            t0,
+        );
         assert_eq!(other.admit_inflated(2000, t0), Verdict::Go);
     }
 
@@ -377,7 +382,7 @@ mod tests {
         let t0 = Instant::now();
         let limits = inflate_limits(1000, 1000);
         let users = UserBudgets::new(limits.inflate.clone());
-        let ana: crate::directory::UserId = "ana".parse().expect("id");
+        let ana: crate::directory::UserKey = "andes/ana".parse().expect("id");
         let mut first = Budget::new(&limits, Some(users.of(&ana, t0)), t0);
         first.charge_refused(limits.inflate.max_message_bytes, t0);
         drop(first);
