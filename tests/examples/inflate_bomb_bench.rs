@@ -361,27 +361,6 @@ async fn attacker(
     }
 }
 
-/// A document of the attacker's, stored on the server.
-async fn attackers_document(url: &str, token: &str) -> DocumentId {
-    let owner = Client::connect_with_bearer(url, "attacker-owner", token)
-        .await
-        .expect("the attacker connects");
-    let doc = owner
-        .create(|tx| {
-            tx.put(ROOT, "kind", "storecheck").expect("put");
-            tx.put(ROOT, "account_id", "acme").expect("put");
-        })
-        .await;
-    owner
-        .wait_for("the attacker's document", SETUP_PATIENCE, |v| {
-            v.in_sync(&doc)
-        })
-        .await
-        .expect("stored");
-    owner.close().await;
-    doc
-}
-
 /// A counter of the server's `/metrics`, if it exports it.
 async fn metric(addr: std::net::SocketAddr, line_start: &str) -> Option<u64> {
     let (_, body) = http_get(addr, "/metrics").await.ok()?;
@@ -439,7 +418,13 @@ async fn run_phase(o: &Options, attack: Option<(Ammo, usize)>, binary: &Path) ->
     let stats = Arc::new(AttackStats::default());
     let mut attackers = Vec::new();
     if let Some((ammo, sockets)) = attack {
-        let doc = attackers_document(&url, agency.token(ATTACKER)).await;
+        let doc = enlace_tests::bomb::stored_document(
+            &url,
+            agency.token(ATTACKER),
+            "attacker-owner",
+            SETUP_PATIENCE,
+        )
+        .await;
         for _ in 0..sockets {
             let (url, token) = (url.clone(), agency.token(ATTACKER).to_owned());
             let (stop, stats, ammo) = (stop.clone(), stats.clone(), ammo.clone());

@@ -56,6 +56,19 @@ pub async fn request(
     parse_response(&raw)
 }
 
+/// [`request`] with a bearer token, for tests that only expect answers: panics on an I/O error.
+pub async fn call(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<serde_json::Value>,
+) -> HttpResponse {
+    request(addr, method, path, Some(token), body.as_ref())
+        .await
+        .expect("the server answers")
+}
+
 /// The bytes of one request. `Content-Length` is always sent for a body (and `0` for a body-less
 /// `POST`/`PUT`, which some servers insist on).
 fn encode_request(

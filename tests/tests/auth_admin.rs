@@ -10,25 +10,13 @@ use automerge::ROOT;
 use automerge::transaction::Transactable;
 use enlace_tests::PATIENCE;
 use enlace_tests::client::Client;
-use enlace_tests::http::{HttpResponse, request};
+use enlace_tests::http::{call, request};
 use enlace_tests::process::{ServerProcess, admin, admin_output};
 use enlace_tests::raw;
 use serde_json::{Value, json};
 
 fn binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_enlace-test-server"))
-}
-
-async fn call(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> HttpResponse {
-    request(addr, method, path, Some(token), body.as_ref())
-        .await
-        .expect("http")
 }
 
 fn ids(list: &Value) -> Vec<String> {

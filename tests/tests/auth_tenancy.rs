@@ -15,26 +15,14 @@ use enlace_core::store::{Registration, Store};
 use enlace_core::wire::Message;
 use enlace_tests::PATIENCE;
 use enlace_tests::client::Client;
-use enlace_tests::http::{HttpResponse, request};
+use enlace_tests::http::{HttpResponse, call};
 use enlace_tests::process::{admin, admin_output};
 use enlace_tests::raw::{self, RawSocket};
 use enlace_tests::server::TestServer;
-use serde_json::{Value, json};
+use serde_json::json;
 
 fn binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_enlace-test-server"))
-}
-
-async fn call(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> HttpResponse {
-    request(addr, method, path, Some(token), body.as_ref())
-        .await
-        .expect("http")
 }
 
 /// Creates organisation `org` with an admin `admin_id` from the command line and returns the

@@ -61,28 +61,6 @@ async fn exported(addr: SocketAddr, name: &str) -> u64 {
         .unwrap_or_else(|| panic!("the server does not export {name}"))
 }
 
-/// A document of `token`'s user (a storecheck of account `acme`), stored on the server: bombs
-/// about a document the server holds are what automerge inflates and then shrugs off.
-async fn bombers_document(url: &str, token: &str) -> DocumentId {
-    let owner = Client::connect_with_bearer(url, "bomber-owner", token)
-        .await
-        .expect("the bomber's user connects");
-    let doc = owner
-        .create(|tx| {
-            tx.put(ROOT, "kind", "storecheck").expect("put");
-            tx.put(ROOT, "account_id", "acme").expect("put");
-        })
-        .await;
-    owner
-        .wait_for("the bomber's document stored", PATIENCE, |v| {
-            v.in_sync(&doc)
-        })
-        .await
-        .expect("stored");
-    owner.close().await;
-    doc
-}
-
 /// A raw socket of `token`'s user that has joined as `name`.
 async fn joined(url: &str, token: &str, name: &str) -> RawSocket {
     let mut socket = raw::connect_bearer(url, token).await;
@@ -140,7 +118,9 @@ async fn bombs_over_the_bound_close_their_socket_before_the_engine_inflates_them
     let (url, addr) = (server.url(), server.addr);
     let mut probe = Probe::start(&url, agency.token("mate"), agency.token("jr")).await;
     let baseline = probe.measure(PROBE_EDITS).await;
-    let doc = bombers_document(&url, agency.token("ae")).await;
+    let doc =
+        enlace_tests::bomb::stored_document(&url, agency.token("ae"), "bomber-owner", PATIENCE)
+            .await;
     let inflated_before = metric(addr, "enlace_inflated_bytes_in_total").await;
 
     // The attack past the default bound: frames of 100 KB, each inflating to 100 MiB
@@ -196,7 +176,9 @@ async fn bombs_under_the_bound_are_paced_by_the_users_budget_then_closed() {
     let (url, addr) = (server.url(), server.addr);
     let mut probe = Probe::start(&url, agency.token("mate"), agency.token("jr")).await;
     let baseline = probe.measure(PROBE_EDITS).await;
-    let doc = bombers_document(&url, agency.token("ae")).await;
+    let doc =
+        enlace_tests::bomb::stored_document(&url, agency.token("ae"), "bomber-owner", PATIENCE)
+            .await;
     let inflated_before = metric(addr, "enlace_inflated_bytes_in_total").await;
 
     // An attacker who knows the bound: bombs of half of it, from four sockets of one user at
