@@ -127,6 +127,33 @@ fn leb128(mut n: u64, out: &mut Vec<u8>) {
     }
 }
 
+/// A storecheck of account `acme` made by `token`'s user (joined as `name`) and stored on the
+/// server: what bombs are sent about, since bombs about a document the server holds are what
+/// automerge inflates and then shrugs off.
+pub async fn stored_document(
+    url: &str,
+    token: &str,
+    name: &str,
+    patience: std::time::Duration,
+) -> DocumentId {
+    use automerge::transaction::Transactable;
+    let owner = crate::client::Client::connect_with_bearer(url, name, token)
+        .await
+        .expect("the document's owner connects");
+    let doc = owner
+        .create(|tx| {
+            tx.put(automerge::ROOT, "kind", "storecheck").expect("put");
+            tx.put(automerge::ROOT, "account_id", "acme").expect("put");
+        })
+        .await;
+    owner
+        .wait_for("the document stored", patience, |v| v.in_sync(&doc))
+        .await
+        .expect("stored");
+    owner.close().await;
+    doc
+}
+
 #[cfg(test)]
 mod tests {
     use enlace_core::wire::{DecodeLimits, check_automerge_bytes, check_sync_data, decode};
@@ -161,31 +188,4 @@ mod tests {
             .expect("a partial load is no error");
         assert_eq!(doc.get_heads(), heads);
     }
-}
-
-/// A storecheck of account `acme` made by `token`'s user (joined as `name`) and stored on the
-/// server: what bombs are sent about, since bombs about a document the server holds are what
-/// automerge inflates and then shrugs off.
-pub async fn stored_document(
-    url: &str,
-    token: &str,
-    name: &str,
-    patience: std::time::Duration,
-) -> DocumentId {
-    use automerge::transaction::Transactable;
-    let owner = crate::client::Client::connect_with_bearer(url, name, token)
-        .await
-        .expect("the document's owner connects");
-    let doc = owner
-        .create(|tx| {
-            tx.put(automerge::ROOT, "kind", "storecheck").expect("put");
-            tx.put(automerge::ROOT, "account_id", "acme").expect("put");
-        })
-        .await;
-    owner
-        .wait_for("the document stored", patience, |v| v.in_sync(&doc))
-        .await
-        .expect("stored");
-    owner.close().await;
-    doc
 }
