@@ -203,8 +203,7 @@ pub struct InflateLimits {
     /// closes its socket with 1009, unseen by the engine. Default: the message bound, since a
     /// whole stress-size document is one chunk. Where documents stay ordinary (200 KB saved,
     /// about 2 MiB inflated), 8 MiB refuses deflate bombs outright; under the default, a bomb
-    /// within the bound reaches the engine once (some 3 ms per inflated MiB of its thread) and
-    /// leaves its sender's budget below in debt for as many seconds as it has MiB.
+    /// within the bound is paid from the sender's budgets below before the engine sees it.
     pub max_change_bytes: u64,
     /// Inflated bytes one socket may send per second, sustained; 0 means unlimited. Default
     /// 1 MiB: a phone's edits are a few KB each, and a new document of ordinary size (up to
