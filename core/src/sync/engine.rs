@@ -627,18 +627,24 @@ impl Engine {
     /// that would crash or exhaust automerge.
     fn decode_checked(&mut self, conn: ConnectionId, data: &[u8]) -> Option<SyncMessage> {
         let message = self.decode_sync(conn, data)?;
-        // automerge trusts a peer's bloom filters and inflates its changes without a bound:
-        // refuse what would crash or exhaust it before it sees the message.
-        if let Err(e) =
-            crate::wire::check_sync_message(&message, self.config.max_sync_inflated_bytes)
-        {
-            self.close(
-                conn,
-                CloseReason::ProtocolViolation(format!("unsafe sync message: {e}")),
-            );
-            return None;
+        let max = self.config.max_sync_inflated_bytes;
+        self.is_safe(conn, &message, max).then_some(message)
+    }
+
+    /// automerge trusts a peer's bloom filters and inflates its changes without a bound: false
+    /// (and the connection closed) for a message that would crash or exhaust it, or whose
+    /// changes inflate past `max`.
+    fn is_safe(&mut self, conn: ConnectionId, message: &SyncMessage, max: u64) -> bool {
+        match crate::wire::check_sync_message(message, max) {
+            Ok(_) => true,
+            Err(e) => {
+                self.close(
+                    conn,
+                    CloseReason::ProtocolViolation(format!("unsafe sync message: {e}")),
+                );
+                false
+            }
         }
-        Some(message)
     }
 
     /// Answers a sync message about a document the connection may not read, whether it is
@@ -675,11 +681,7 @@ impl Engine {
             return;
         }
         // Its bloom filters are checked like any other (its changes are none).
-        if let Err(e) = crate::wire::check_sync_message(&message, 0) {
-            self.close(
-                conn,
-                CloseReason::ProtocolViolation(format!("unsafe sync message: {e}")),
-            );
+        if !self.is_safe(conn, &message, 0) {
             return;
         }
         let mut empty = Automerge::new();
