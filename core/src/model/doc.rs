@@ -97,6 +97,14 @@ pub fn init_document<D: Document>(doc: &mut AutoCommit, value: &D) -> Result<(),
     Ok(())
 }
 
+/// Checks that `doc` is a handle edits can be written to: the store's text encoding, a `D` by
+/// its root `kind`, at the schema version this code writes.
+pub(crate) fn check_handle<D: Document>(doc: &AutoCommit) -> Result<(), ModelError> {
+    check_encoding(doc)?;
+    check_kind(doc, D::KIND)?;
+    check_version(doc, D::SCHEMA_VERSION)
+}
+
 /// Reads a typed value. Fails with [`ModelError::WrongKind`], [`ModelError::SchemaTooNew`],
 /// [`ModelError::NeedsMigration`] (run [`super::migrate`] first) or [`ModelError::Hydrate`].
 pub fn hydrate_document<D, R>(doc: &R) -> Result<D, ModelError>

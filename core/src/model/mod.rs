@@ -26,6 +26,7 @@ pub mod automerge_ids;
 pub mod client_visit;
 pub mod common;
 pub mod doc;
+pub mod edit;
 pub mod limits;
 pub mod meeting_note;
 pub mod migrate;
@@ -217,6 +218,22 @@ pub enum ModelError {
     /// A text edit's UTF-16 position is not a character boundary of the text.
     #[error("bad text position")]
     TextPosition(#[from] utf16::Utf16Error),
+    /// An entity is added under a key the collection already holds (entries are never replaced
+    /// whole).
+    #[error("a {what} with id {id:?} already exists")]
+    AlreadyExists {
+        /// What was added (`line`, `recipient`).
+        what: &'static str,
+        /// The key asked for.
+        id: String,
+    },
+    /// The edit is a move only the server makes (a review, sending a contact report, a reopen):
+    /// a phone asks the server for it with a command instead.
+    #[error("{what} is a server command")]
+    ServerOnly {
+        /// The move refused.
+        what: String,
+    },
     /// A referenced entity (a line, an attendee) does not exist in the document.
     #[error("no {what} with id {id:?}")]
     NotFound {

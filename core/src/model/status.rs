@@ -147,10 +147,9 @@ impl<S: LifecycleState> Lifecycle<S> {
             ));
         }
         if authority == Authority::Device && S::server_only(to) {
-            return Err(ModelError::invalid(
-                "status",
-                format!("moving to {} is a server command", to.as_str()),
-            ));
+            return Err(ModelError::ServerOnly {
+                what: format!("moving to {}", to.as_str()),
+            });
         }
         let round = self.round();
         self.rounds.entry(round).or_default().insert(to);

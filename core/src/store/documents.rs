@@ -209,23 +209,26 @@ pub(crate) fn insert(
 }
 
 /// Appends one chunk of changes, records the new heads and bumps the catch-up sequence.
+/// Returns the chunk's sequence and the document's new catch-up sequence.
 pub(crate) fn append_chunk(
     conn: &Connection,
     id: &DocumentId,
     chunk: &[u8],
     heads: &[ChangeHash],
-) -> Result<i64, StoreError> {
+) -> Result<(i64, i64), StoreError> {
     conn.prepare_cached("INSERT INTO chunks (doc_id, bytes) VALUES (?1, ?2)")?
         .execute(params![id.as_bytes(), chunk])?;
     let seq = conn.last_insert_rowid();
     let len = i64::try_from(chunk.len()).map_err(|_| StoreError::corrupt("chunk size"))?;
-    conn.prepare_cached(
-        "UPDATE documents SET heads = ?2, seq = (SELECT COALESCE(MAX(seq), 0) + 1 FROM documents),
-            chunk_count = chunk_count + 1, chunk_bytes = chunk_bytes + ?3
-         WHERE id = ?1",
-    )?
-    .execute(params![id.as_bytes(), encode_heads(heads), len])?;
-    Ok(seq)
+    let doc_seq = conn
+        .prepare_cached(
+            "UPDATE documents SET heads = ?2,
+                seq = (SELECT COALESCE(MAX(seq), 0) + 1 FROM documents),
+                chunk_count = chunk_count + 1, chunk_bytes = chunk_bytes + ?3
+             WHERE id = ?1 RETURNING seq",
+        )?
+        .query_row(params![id.as_bytes(), encode_heads(heads), len], |r| r.get(0))?;
+    Ok((seq, doc_seq))
 }
 
 /// The compaction rule: the chunks have outgrown the snapshot.

@@ -147,6 +147,20 @@ impl StoreError {
     /// Maps a model error met while reading or writing document `id`: a kind mismatch becomes
     /// [`StoreError::WrongKind`], a broken rule [`StoreError::InvalidValue`], anything else
     /// [`StoreError::Model`].
+    /// A refused edit ([`StoreError::InvalidValue`]), or what went wrong reading the document.
+    pub(crate) fn from_edit(id: DocumentId, e: ModelError) -> Self {
+        match e {
+            e @ (ModelError::InvalidValue { .. }
+            | ModelError::UnknownCurrency { .. }
+            | ModelError::TooLarge { .. }
+            | ModelError::TextPosition(_)
+            | ModelError::NotFound { .. }
+            | ModelError::AlreadyExists { .. }
+            | ModelError::ServerOnly { .. }) => StoreError::InvalidValue(Box::new(e)),
+            e => StoreError::from_model(id, e),
+        }
+    }
+
     pub(crate) fn from_model(id: DocumentId, e: ModelError) -> Self {
         match e {
             ModelError::WrongKind { expected, found } => StoreError::WrongKind {

@@ -24,8 +24,10 @@
 //! ```
 
 mod batch;
+mod cache;
 mod catch_up;
 mod documents;
+mod edit;
 mod engine_io;
 mod error;
 mod listing;
@@ -39,7 +41,9 @@ mod storage;
 mod sync_state;
 
 pub use batch::{BatchOutcome, BatchWrite, listing_if_known};
+pub use cache::DEFAULT_CACHE_BYTES;
 pub use catch_up::PendingCatchUp;
+pub use edit::MAX_EDITS_PER_BATCH;
 pub(crate) use documents::load_strict;
 pub use documents::{Compaction, DocumentStats, TEXT_ENCODING};
 pub use error::StoreError;

@@ -24,6 +24,7 @@ use std::time::Duration;
 use automerge::{AutoCommit, ChangeHash};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
+use super::cache::{Cached, DocCache, row_version};
 use super::documents::{self, Compaction, DocumentStats, Loaded};
 use super::error::StoreError;
 use super::listing::{self, ListedDocument, Query};
@@ -46,6 +47,8 @@ pub struct Store {
     pub(super) conn: Mutex<Connection>,
     pub(super) identity: Identity,
     observers: Observers,
+    /// Documents in use; locked only while `conn` is held.
+    cache: Mutex<DocCache>,
 }
 
 const _: () = {
@@ -94,12 +97,28 @@ impl Store {
             conn: Mutex::new(conn),
             identity,
             observers: Observers::default(),
+            cache: Mutex::new(DocCache::default()),
         })
     }
 
     pub(super) fn conn(&self) -> MutexGuard<'_, Connection> {
         // See the module docs: a panic mid-call rolled its transaction back.
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The loaded-document cache. Take it only while holding [`Self::conn`] (lock order: the
+    /// connection, then the cache). A panic while it was held can have left at most one entry
+    /// out of it, which is then simply reloaded.
+    pub(super) fn cache(&self) -> MutexGuard<'_, DocCache> {
+        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(super) fn observers(&self) -> &Observers {
+        &self.observers
+    }
+
+    pub(super) fn actor(&self) -> &automerge::ActorId {
+        &self.identity.actor
     }
 
     /// This store's storage id, made on first open and kept.
@@ -143,10 +162,9 @@ impl Store {
     }
 
     /// The typed value of document `id`.
-    pub fn get<D: Document>(&self, id: DocumentId) -> Result<D, StoreError> {
-        let mut doc = self.load_existing(id)?.doc;
-        model_glue::migrate::<D>(&mut doc).map_err(|e| StoreError::from_model(id, e))?;
-        model_glue::hydrate_document(&doc).map_err(|e| StoreError::from_model(id, e))
+    /// Served from the loaded-document cache when the document is in use (see [`Self::read`]).
+    pub fn get<D: Document + Send + 'static>(&self, id: DocumentId) -> Result<D, StoreError> {
+        self.read(id, D::clone)
     }
 
     /// Edits document `id`: hydrates it, runs `edit` on the value, validates the result (alone
@@ -466,6 +484,45 @@ impl Store {
         documents::load(&tx, &id, &self.identity.actor)?.ok_or(StoreError::NotFound(id))
     }
 
+    /// [`Self::maybe_compact`] for a cache entry, keeping its row version current; on any
+    /// failure the entry is made stale (its generation unknown) so it is reloaded next time.
+    pub(super) fn compact_entry(&self, conn: &mut Connection, id: DocumentId, entry: &mut Cached) {
+        if !documents::needs_compaction(&entry.stats) {
+            return;
+        }
+        let result = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)
+            .and_then(|tx| {
+                let (doc, generation, last_chunk) = entry.as_loaded_parts();
+                let done = documents::compact(&tx, &id, doc, generation, last_chunk)?;
+                let version = row_version(&tx, &id)?;
+                let summary = documents::summary(&tx, &id)?;
+                tx.commit()?;
+                Ok((done, version, summary))
+            });
+        match result {
+            Ok((done, Some((seq, generation)), Some(summary))) => {
+                tracing::debug!(document = %id, ?done, "compacted");
+                entry.seq = seq;
+                entry.generation = generation;
+                entry.stats = summary.stats;
+                if matches!(done, Compaction::Compacted { .. }) {
+                    entry.last_chunk = None;
+                }
+            }
+            Ok(_) => entry.generation = -1,
+            Err(error) => {
+                entry.generation = -1;
+                tracing::warn!(
+                    document = %id,
+                    error = &error as &dyn std::error::Error,
+                    "compaction failed; the chunks are kept"
+                );
+            }
+        }
+    }
+
     /// Compacts after a committed write if the chunks have outgrown the snapshot. The write has
     /// already succeeded, so a failure here is logged, not returned: the chunks stay and loading
     /// keeps working; the next write retries.
@@ -503,6 +560,33 @@ pub(super) fn write_tx(conn: &mut Connection) -> Result<Transaction<'_>, StoreEr
     Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
 }
 
+/// Appends the changes a cache entry's handle made since its stored heads as one chunk and
+/// rewrites the listing, inside `tx`, keeping the entry's row version current. Returns the new
+/// chunk's sequence, or `None` when nothing changed.
+pub(super) fn append_to(
+    tx: &Connection,
+    id: DocumentId,
+    entry: &mut Cached,
+    listing: Option<&Listing>,
+) -> Result<Option<i64>, StoreError> {
+    let heads = entry.doc.get_heads();
+    if heads == entry.stored_heads {
+        return Ok(None);
+    }
+    let chunk = entry.doc.save_after(&entry.stored_heads);
+    let (seq, doc_seq) = documents::append_chunk(tx, &id, &chunk, &heads)?;
+    match listing {
+        Some(listing) => listing::upsert(tx, &id, listing)?,
+        None => listing::remove(tx, &id)?,
+    }
+    entry.stats.chunk_count += 1;
+    entry.stats.chunk_bytes += chunk.len();
+    entry.last_chunk = Some(seq);
+    entry.seq = doc_seq;
+    entry.stored_heads = heads;
+    Ok(Some(seq))
+}
+
 /// Appends the changes `loaded.doc` made since `heads_before` as one chunk and rewrites the
 /// listing, inside `tx`. Returns whether anything was written; keeps `loaded.stats` current.
 pub(super) fn append(
@@ -518,7 +602,7 @@ pub(super) fn append(
         return Ok(false);
     }
     let chunk = loaded.doc.save_after(heads_before);
-    let seq = documents::append_chunk(tx, &id, &chunk, &heads)?;
+    let (seq, _) = documents::append_chunk(tx, &id, &chunk, &heads)?;
     match listing {
         Some(listing) => listing::upsert(tx, &id, listing)?,
         // A document of no enlace kind (see `batch`): no listing row.

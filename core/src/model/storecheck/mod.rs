@@ -3,6 +3,7 @@
 //! Lines are a map keyed by product id (or `product@location`), never a list, so two phones
 //! adding lines concurrently never shift each other's entries, and each line field is its own key.
 
+mod edit;
 mod extras;
 mod kpi;
 mod line;
@@ -13,6 +14,7 @@ use std::collections::BTreeMap;
 use autosurgeon::{Hydrate, Reconcile, Text};
 use serde::Serialize;
 
+pub use edit::StorecheckEdit;
 pub use extras::{
     CategoryBlock, CompetitorLine, Issue, IssueType, PopCondition, PopItem, Severity,
 };

@@ -1,0 +1,154 @@
+//! The typed edit path: [`Store::edit`] applies a batch of targeted edits to a document in use
+//! and [`Store::read`] reads it, both through the loaded-document cache.
+
+use std::any::Any;
+
+use rusqlite::Connection;
+
+use super::cache::{Cached, row_version};
+use super::documents;
+use super::error::StoreError;
+use super::model_glue;
+use super::sqlite::{append_to, write_tx};
+use super::Store;
+use crate::ids::DocumentId;
+use crate::model::edit::{DocTarget, Editable, ValueTarget};
+use crate::model::{Document, ModelError};
+
+/// Most edits one [`Store::edit`] call takes: a whole storecheck filled in one batch stays far
+/// below; a runaway caller gets [`StoreError::TooLarge`] instead of one enormous change.
+pub const MAX_EDITS_PER_BATCH: usize = 20_000;
+
+impl Store {
+    /// Applies `edits` to document `id` as one automerge change and one durable write, all or
+    /// nothing: each edit is validated and written as operations on the part it changes (a
+    /// line, a field), never by reconciling the whole document. The first refused edit rolls the
+    /// batch back and comes back as [`StoreError::InvalidValue`] holding the [`ModelError`] that
+    /// says why. An empty batch, or one that changes nothing, writes nothing.
+    pub fn edit<D>(&self, id: DocumentId, edits: &[D::Edit]) -> Result<(), StoreError>
+    where
+        D: Editable + Send + 'static,
+    {
+        if edits.len() > MAX_EDITS_PER_BATCH {
+            return Err(StoreError::TooLarge {
+                what: "edit batch",
+                len: edits.len(),
+                max: MAX_EDITS_PER_BATCH,
+            });
+        }
+        if edits.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        let mut entry = self.take_entry::<D>(&tx, id)?;
+        let applied = apply_all::<D>(&mut entry, edits);
+        if let Err(e) = applied {
+            // The handle is a copy in memory: drop it (and its half-applied batch) rather than
+            // trust a rollback; the next call reloads from the store.
+            return Err(StoreError::from_edit(id, e));
+        }
+        let listing = typed::<D>(&entry, id)?.listing();
+        let written = append_to(&tx, id, &mut entry, Some(&listing))?;
+        tx.commit()?;
+        if written.is_some() {
+            self.compact_entry(&mut conn, id, &mut entry);
+        }
+        self.cache().put(id, entry);
+        drop(conn);
+        if written.is_some() {
+            self.observers().notify(&[id]);
+        }
+        Ok(())
+    }
+
+    /// Runs `f` on the typed value of document `id` without copying it: from the cache when the
+    /// document is in use, else loaded, migrated in memory and hydrated once (and cached).
+    pub fn read<D, R>(&self, id: DocumentId, f: impl FnOnce(&D) -> R) -> Result<R, StoreError>
+    where
+        D: Document + Send + 'static,
+    {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let version = row_version(&tx, &id)?.ok_or(StoreError::NotFound(id))?;
+        if let Some(entry) = self.cache().get(&id, version) {
+            return Ok(f(typed::<D>(entry, id)?));
+        }
+        let entry = load_entry::<D>(&tx, self, id, version.0)?;
+        let out = f(typed::<D>(&entry, id)?);
+        drop(tx);
+        self.cache().put(id, entry);
+        Ok(out)
+    }
+
+    /// Sets the memory budget of the loaded-document cache (an estimate, 32 MiB by default);
+    /// 0 turns it off.
+    pub fn set_cache_budget(&self, bytes: usize) {
+        let _conn = self.conn();
+        self.cache().set_budget(bytes);
+    }
+
+    /// The cache's estimated bytes and number of documents held.
+    pub fn cache_usage(&self) -> (usize, usize) {
+        let _conn = self.conn();
+        self.cache().usage()
+    }
+
+    /// The cached entry of `id` if current, else one freshly loaded.
+    fn take_entry<D: Document + Send + 'static>(
+        &self,
+        tx: &Connection,
+        id: DocumentId,
+    ) -> Result<Cached, StoreError> {
+        let version = row_version(tx, &id)?.ok_or(StoreError::NotFound(id))?;
+        match self.cache().take(&id, version) {
+            Some(entry) => Ok(entry),
+            None => load_entry::<D>(tx, self, id, version.0),
+        }
+    }
+}
+
+/// Loads, migrates (in memory) and hydrates document `id` into a cache entry.
+fn load_entry<D: Document + Send + 'static>(
+    conn: &Connection,
+    store: &Store,
+    id: DocumentId,
+    seq: i64,
+) -> Result<Cached, StoreError> {
+    let loaded = documents::load(conn, &id, store.actor())?.ok_or(StoreError::NotFound(id))?;
+    let mut entry = Cached::new(loaded, Box::new(()), seq);
+    let model = |e| StoreError::from_model(id, e);
+    model_glue::migrate::<D>(&mut entry.doc).map_err(model)?;
+    let value: D = model_glue::hydrate_document(&entry.doc).map_err(model)?;
+    entry.value = Box::new(value);
+    Ok(entry)
+}
+
+/// The typed value of an entry; another kind is [`StoreError::WrongKind`].
+fn typed<D: Document + 'static>(entry: &Cached, id: DocumentId) -> Result<&D, StoreError> {
+    let value: &dyn Any = entry.value.as_ref();
+    value.downcast_ref::<D>().ok_or_else(|| StoreError::WrongKind {
+        id,
+        expected: D::KIND,
+        found: crate::model::read_kind(&entry.doc)
+            .map_or_else(String::new, |k| k.as_str().to_owned()),
+    })
+}
+
+/// Applies every edit to the handle (targeted operations) and to the typed value, then commits
+/// the handle's operations as one change.
+fn apply_all<D: Editable + 'static>(entry: &mut Cached, edits: &[D::Edit]) -> Result<(), ModelError> {
+    let value: &mut dyn Any = entry.value.as_mut();
+    let value = value.downcast_mut::<D>().ok_or_else(|| ModelError::WrongKind {
+        expected: D::KIND,
+        found: crate::model::read_kind(&entry.doc)
+            .map_or_else(String::new, |k| k.as_str().to_owned()),
+    })?;
+    let mut doc = DocTarget::<D>::new(&mut entry.doc)?;
+    for edit in edits {
+        D::apply(edit, &mut doc)?;
+        D::apply(edit, &mut ValueTarget::new(value))?;
+    }
+    entry.doc.commit();
+    Ok(())
+}
