@@ -125,7 +125,8 @@ pub struct Listing {
 }
 
 /// A typed document kind that the store can create, hydrate, update and index.
-pub trait Document: Hydrate + Reconcile + Clone + std::fmt::Debug {
+/// `Send + 'static` because the store keeps values of documents in use in its cache.
+pub trait Document: Hydrate + Reconcile + Clone + std::fmt::Debug + Send + 'static {
     /// Which kind this type is; written to the root `kind` field.
     const KIND: DocumentKind;
     /// The schema version this code writes; older documents are migrated on load.

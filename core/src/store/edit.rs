@@ -27,7 +27,7 @@ impl Store {
     /// says why. An empty batch, or one that changes nothing, writes nothing.
     pub fn edit<D>(&self, id: DocumentId, edits: &[D::Edit]) -> Result<(), StoreError>
     where
-        D: Editable + Send + 'static,
+        D: Editable,
     {
         if edits.len() > MAX_EDITS_PER_BATCH {
             return Err(StoreError::TooLarge {
@@ -66,7 +66,7 @@ impl Store {
     /// document is in use, else loaded, migrated in memory and hydrated once (and cached).
     pub fn read<D, R>(&self, id: DocumentId, f: impl FnOnce(&D) -> R) -> Result<R, StoreError>
     where
-        D: Document + Send + 'static,
+        D: Document,
     {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -95,7 +95,7 @@ impl Store {
     }
 
     /// The cached entry of `id` if current, else one freshly loaded.
-    fn take_entry<D: Document + Send + 'static>(
+    fn take_entry<D: Document>(
         &self,
         tx: &Connection,
         id: DocumentId,
@@ -109,7 +109,7 @@ impl Store {
 }
 
 /// Loads, migrates (in memory) and hydrates document `id` into a cache entry.
-fn load_entry<D: Document + Send + 'static>(
+fn load_entry<D: Document>(
     conn: &Connection,
     store: &Store,
     id: DocumentId,
@@ -125,7 +125,7 @@ fn load_entry<D: Document + Send + 'static>(
 }
 
 /// The typed value of an entry; another kind is [`StoreError::WrongKind`].
-fn typed<D: Document + 'static>(entry: &Cached, id: DocumentId) -> Result<&D, StoreError> {
+fn typed<D: Document>(entry: &Cached, id: DocumentId) -> Result<&D, StoreError> {
     let value: &dyn Any = entry.value.as_ref();
     value.downcast_ref::<D>().ok_or_else(|| StoreError::WrongKind {
         id,
@@ -137,7 +137,7 @@ fn typed<D: Document + 'static>(entry: &Cached, id: DocumentId) -> Result<&D, St
 
 /// Applies every edit to the handle (targeted operations) and to the typed value, then commits
 /// the handle's operations as one change.
-fn apply_all<D: Editable + 'static>(entry: &mut Cached, edits: &[D::Edit]) -> Result<(), ModelError> {
+fn apply_all<D: Editable>(entry: &mut Cached, edits: &[D::Edit]) -> Result<(), ModelError> {
     let value: &mut dyn Any = entry.value.as_mut();
     let value = value.downcast_mut::<D>().ok_or_else(|| ModelError::WrongKind {
         expected: D::KIND,

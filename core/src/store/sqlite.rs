@@ -163,7 +163,7 @@ impl Store {
 
     /// The typed value of document `id`.
     /// Served from the loaded-document cache when the document is in use (see [`Self::read`]).
-    pub fn get<D: Document + Send + 'static>(&self, id: DocumentId) -> Result<D, StoreError> {
+    pub fn get<D: Document>(&self, id: DocumentId) -> Result<D, StoreError> {
         self.read(id, D::clone)
     }
 

@@ -80,7 +80,7 @@ pub struct StoreSnapshot {
 }
 
 /// A storecheck document.
-#[derive(Debug, Clone, Hydrate, Reconcile)]
+#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile)]
 pub struct Storecheck {
     /// ONCE.
     pub id: DocumentId,
