@@ -14,6 +14,8 @@
 //! - `create_ms`: `Store::create` of a full 60+20-line storecheck, in memory.
 //! - `get_warm_ms`: `Store::get` of it while it is in use (cached); `get_cold_ms`: the same
 //!   with the cache off (load from SQLite + hydrate).
+//! - `old_edit_line_ms`, `old_edit_line_1000_ms`: the same line edit through the old
+//!   whole-document path (`Store::update`), for comparison.
 //!
 //! It prints figures and asserts nothing about time; the content is generated with a fixed seed.
 
@@ -21,12 +23,12 @@ use std::error::Error;
 use std::time::{Duration, Instant as Clock};
 
 use enlace_core::model::edit::{Editable, TextEdit, ValueTarget};
+use enlace_core::model::rules::CheckInMethod;
 use enlace_core::model::storecheck::{
     Expected, IssueType, Planogram, PopCondition, Presence, PriceTag, ProductSnapshot, Promo,
     Severity, ShelfLevel, ShelfLocation, StoreSnapshot, StorecheckEdit as E,
 };
 use enlace_core::model::{CheckIn, Instant, Money, Storecheck};
-use enlace_core::model::rules::CheckInMethod;
 use enlace_core::store::Store;
 use enlace_core::{DocumentId, EntityId};
 
@@ -93,7 +95,12 @@ fn product(i: usize, own: bool) -> ProductSnapshot {
     ProductSnapshot {
         gtin: format!("780{:010}", 4_411_000 + i),
         name: format!("Cabernet Sauvignon Reserva 750 ml #{i}"),
-        brand: if own { "Viña Añañuca" } else { "Concha y Toro" }.into(),
+        brand: if own {
+            "Viña Añañuca"
+        } else {
+            "Concha y Toro"
+        }
+        .into(),
         is_own: own,
     }
 }
@@ -255,7 +262,13 @@ fn median_ms(samples: &mut [Duration]) -> f64 {
 }
 
 /// Median of `n` one-line `SetFacings` edits on random lines of document `id`.
-fn edit_lines(rng: &mut Rng, store: &Store, id: DocumentId, lines: usize, n: usize) -> BoxResult<f64> {
+fn edit_lines(
+    rng: &mut Rng,
+    store: &Store,
+    id: DocumentId,
+    lines: usize,
+    n: usize,
+) -> BoxResult<f64> {
     // One edit first, so the document is in use (cached) as it is while an executive taps.
     store.edit::<Storecheck>(id, &[])?;
     let _warm: Storecheck = store.get(id)?;
@@ -266,6 +279,27 @@ fn edit_lines(rng: &mut Rng, store: &Store, id: DocumentId, lines: usize, n: usi
             facings: Some((i % 13) as i64),
         };
         let (result, d) = timed(|| store.edit::<Storecheck>(id, std::slice::from_ref(&edit)));
+        result?;
+        samples.push(d);
+    }
+    Ok(median_ms(&mut samples))
+}
+
+/// The same edits through the old whole-document path (`Store::update`: load, hydrate, change
+/// the value, reconcile it all), for the before/after comparison.
+fn update_lines(
+    rng: &mut Rng,
+    store: &Store,
+    id: DocumentId,
+    lines: usize,
+    n: usize,
+) -> BoxResult<f64> {
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n {
+        let line = format!("p{:05}", rng.below(lines as u64));
+        let facings = (i % 13) as i64;
+        let (result, d) =
+            timed(|| store.update(id, |s: &mut Storecheck| s.set_facings(&line, facings)));
         result?;
         samples.push(d);
     }
@@ -343,6 +377,10 @@ fn run(args: &Args) -> BoxResult<()> {
     let big_id = mem.create(&with_new_id(&big))?;
     let edit_line_1000_ms = edit_lines(&mut rng, &mem, big_id, 1_000, args.edits.min(200))?;
 
+    let old_n = args.edits.min(40);
+    let old_edit_line_ms = update_lines(&mut rng, &mem, target, 60, old_n)?;
+    let old_edit_line_1000_ms = update_lines(&mut rng, &mem, big_id, 1_000, old_n.min(10))?;
+
     let dir = tempfile::tempdir()?;
     let file = Store::open(dir.path().join("edit_bench.sqlite"))?;
     let on_disk = file.create(&with_new_id(&full))?;
@@ -357,6 +395,8 @@ fn run(args: &Args) -> BoxResult<()> {
         ("get_cold_ms", get_cold_ms),
         ("edit_line_file_ms", edit_line_file_ms),
         ("bare_commit_ms", bare_commit_ms),
+        ("old_edit_line_ms", old_edit_line_ms),
+        ("old_edit_line_1000_ms", old_edit_line_1000_ms),
     ];
     if args.json {
         let fields: Vec<String> = figures

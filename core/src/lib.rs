@@ -11,6 +11,8 @@
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "uniffi")]
+pub mod ffi;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod ids;
@@ -20,3 +22,6 @@ pub mod sync;
 pub mod wire;
 
 pub use ids::{DocumentId, EntityId, IdError, PeerId, StorageId};
+
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("enlace_core");

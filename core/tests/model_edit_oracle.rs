@@ -99,14 +99,26 @@ fn edit() -> impl Strategy<Value = E> {
         (key("p"), prop::sample::select(Presence::ALL.to_vec()))
             .prop_map(|(line, presence)| E::SetPresence { line, presence }),
         (key("p"), facings()).prop_map(|(line, facings)| E::SetFacings { line, facings }),
-        (key("p"), prop::option::of(prop::sample::select(ShelfLevel::ALL.to_vec())))
+        (
+            key("p"),
+            prop::option::of(prop::sample::select(ShelfLevel::ALL.to_vec()))
+        )
             .prop_map(|(line, level)| E::SetShelfLevel { line, level }),
-        (key("p"), prop::option::of(prop::sample::select(ShelfLocation::ALL.to_vec())))
+        (
+            key("p"),
+            prop::option::of(prop::sample::select(ShelfLocation::ALL.to_vec()))
+        )
             .prop_map(|(line, location)| E::SetLocation { line, location }),
-        (key("p"), prop::option::of(prop::sample::select(Planogram::ALL.to_vec())))
+        (
+            key("p"),
+            prop::option::of(prop::sample::select(Planogram::ALL.to_vec()))
+        )
             .prop_map(|(line, planogram)| E::SetPlanogram { line, planogram }),
         (key("p"), money()).prop_map(|(line, price)| E::SetShelfPrice { line, price }),
-        (key("p"), prop::option::of(prop::sample::select(PriceTag::ALL.to_vec())))
+        (
+            key("p"),
+            prop::option::of(prop::sample::select(PriceTag::ALL.to_vec()))
+        )
             .prop_map(|(line, price_tag)| E::SetPriceTag { line, price_tag }),
         (key("p"), money(), any::<bool>()).prop_map(|(line, price, active)| E::SetPromo {
             line,
@@ -142,7 +154,10 @@ fn edit() -> impl Strategy<Value = E> {
         }),
         (key("m"), prop::option::of(any::<bool>()))
             .prop_map(|(item, present)| E::SetPopPresent { item, present }),
-        (key("m"), prop::option::of(prop::sample::select(PopCondition::ALL.to_vec())))
+        (
+            key("m"),
+            prop::option::of(prop::sample::select(PopCondition::ALL.to_vec()))
+        )
             .prop_map(|(item, condition)| E::SetPopCondition { item, condition }),
         (key("i"), prop::option::of(key("p"))).prop_map(|(key, line)| E::RaiseIssue {
             key,
@@ -152,7 +167,8 @@ fn edit() -> impl Strategy<Value = E> {
             description: "Quiebre".into(),
         }),
         (key("i"), text_edit()).prop_map(|(issue, edit)| E::EditIssueDescription { issue, edit }),
-        (key("i"), any::<bool>()).prop_map(|(issue, deleted)| E::SetIssueDeleted { issue, deleted }),
+        (key("i"), any::<bool>())
+            .prop_map(|(issue, deleted)| E::SetIssueDeleted { issue, deleted }),
         (0u8..3, prop::option::of(key("p"))).prop_map(|(n, line)| E::AddPhoto {
             photo: photo(n),
             line,
@@ -309,7 +325,10 @@ fn a_merge_from_sync_makes_the_cached_value_stale() {
         }],
     )
     .unwrap();
-    assert_eq!(a.get::<Storecheck>(id).unwrap().lines["p9"].facings, Some(2));
+    assert_eq!(
+        a.get::<Storecheck>(id).unwrap().lines["p9"].facings,
+        Some(2)
+    );
 }
 
 #[test]

@@ -12,7 +12,7 @@
 //! - [`text`]: text edits addressed in UTF-16 code units; [`listing`]: lists and queries.
 //! - [`observer`]: the foreign [`DocumentObserver`] told about changes.
 //! - [`sync_status`]: the per-document sync status the sync client will report.
-//! - [`error`]: [`EnlaceError`], the one error an app catches.
+//! - [`EnlaceError`] (core's `ffi::EnlaceError`): the one error an app catches.
 //!
 //! A Rust panic never crosses the FFI: uniffi catches it in every exported function and raises
 //! its own `InternalException` (Kotlin), `UniffiInternalError.rustPanic` (Swift) or
@@ -23,7 +23,6 @@ mod macros;
 
 pub mod action_item;
 pub mod client_visit;
-pub mod error;
 pub mod listing;
 pub mod meeting_note;
 pub mod observer;
@@ -37,7 +36,7 @@ pub mod text;
 pub mod values;
 
 pub use enlace_core as core;
-pub use error::EnlaceError;
+pub use enlace_core::ffi::EnlaceError;
 pub use observer::DocumentObserver;
 pub use store::EnlaceStore;
 pub use sync_status::SyncStatus;

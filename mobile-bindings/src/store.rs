@@ -6,9 +6,9 @@ use enlace_core::DocumentId;
 use enlace_core::model::{self as core, Document};
 use enlace_core::store::{ObserverId, Query as CoreQuery, Store};
 
+use crate::EnlaceError;
 use crate::action_item::{ActionItem, ActionItemEdit, NewActionItem};
 use crate::client_visit::{ClientVisit, ClientVisitEdit, NewClientVisit};
-use crate::error::EnlaceError;
 use crate::listing::{DocumentKind, ListedDocument, Query};
 use crate::meeting_note::{MeetingNote, MeetingNoteEdit, NewMeetingNote};
 use crate::observer::DocumentObserver;

@@ -4,7 +4,7 @@ use std::sync::{MutexGuard, PoisonError};
 
 use enlace_core::client::{ClientConfig, SyncClient};
 
-use crate::error::EnlaceError;
+use crate::EnlaceError;
 use crate::store::EnlaceStore;
 use crate::sync_status::SyncStatus;
 use crate::values::doc_id;

@@ -50,8 +50,11 @@ stdlib="$kc/lib/kotlin-stdlib.jar"
 jar="$target_dir/kotlin-tests/bindings-test.jar"
 mkdir -p "$(dirname "$jar")"
 # kotlinc is the slow step (~1 min): one compile of the bindings and the test program together.
+# Every generated file: enlace_mobile.kt and core's enlace_core.kt (its types and errors).
+mapfile -t generated < <(find "$bindings/kotlin" -name '*.kt' | sort)
+[ "${#generated[@]}" -ge 2 ] || fail "expected the Kotlin bindings of enlace_mobile and enlace_core"
 "$kc/bin/kotlinc" -nowarn -classpath "$jna:$coroutines" -d "$jar" \
-    "$bindings/kotlin/app/enlace/mobile/enlace_mobile.kt" "$kotlin_dir/BindingsTest.kt"
+    "${generated[@]}" "$kotlin_dir/BindingsTest.kt"
 RUST_BACKTRACE=0 java -Djna.library.path="$libdir" -cp "$jar:$jna:$stdlib:$coroutines" BindingsTestKt
 
 step "binding tests passed"

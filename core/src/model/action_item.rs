@@ -78,6 +78,7 @@ str_enum! {
 
 /// The document that gave rise to the item (ONCE).
 #[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Source {
     /// Kind of source.
     pub kind: SourceKind,
@@ -87,6 +88,7 @@ pub struct Source {
 
 /// A comment: append-only, never edited or removed.
 #[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Comment {
     /// Who wrote it.
     pub author: EntityId,

@@ -125,6 +125,7 @@ str_enum! {
 
 /// Where the visit takes place (LWW as a whole).
 #[derive(Debug, Clone, PartialEq, Hydrate, Reconcile, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Location {
     /// Kind of place.
     pub kind: LocationKind,
@@ -138,6 +139,7 @@ pub struct Location {
 
 /// An expense of the visit.
 #[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Expense {
     /// Category.
     pub category: ExpenseCategory,

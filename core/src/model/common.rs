@@ -14,6 +14,7 @@ use crate::ids::EntityId;
 
 /// A position from the phone's GPS.
 #[derive(Debug, Clone, Copy, PartialEq, Hydrate, Reconcile, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct GeoPoint {
     /// Latitude in degrees, -90..=90.
     pub lat: f64,
@@ -39,6 +40,7 @@ impl GeoPoint {
 /// A copy of a reference-data record (`{id, code, name}`) taken when the document pointed at it,
 /// so an old document still reads right after the catalog changes.
 #[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SnapshotRef {
     /// The server's id of the record.
     pub id: EntityId,

@@ -163,6 +163,7 @@ impl Serialize for Currency {
 
 /// An amount of money: integer minor units (centavos, cents; whole pesos for CLP) and a currency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Hydrate, Reconcile, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Money {
     /// The amount in the currency's minor units.
     pub amount_minor: i64,

@@ -40,6 +40,7 @@ str_enum! {
 
 /// Someone at a visit or meeting. Keyed by its own id in an `attendees` map.
 #[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Attendee {
     /// Agency or client.
     pub party: Party,

@@ -33,6 +33,7 @@ str_enum! {
 
 /// A reference to a photo blob.
 #[derive(Debug, Clone, PartialEq, Hydrate, Reconcile, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PhotoRef {
     /// The photo's id (also its key in the `photos` map).
     pub id: EntityId,

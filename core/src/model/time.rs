@@ -71,6 +71,7 @@ impl Hydrate for TimeZone {
 
 /// A moment in time and the zone it was captured in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Hydrate, Reconcile, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Instant {
     /// Milliseconds since the Unix epoch, UTC.
     pub utc_ms: i64,

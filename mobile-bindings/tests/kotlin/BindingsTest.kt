@@ -3,6 +3,7 @@
 // queries, observers from several threads, typed errors, and a Rust panic as an exception.
 // Run by mobile-bindings/tests/run.sh; exits non-zero on the first failure.
 
+import app.enlace.core.EnlaceException
 import app.enlace.mobile.*
 import java.nio.file.Files
 import java.util.concurrent.CountDownLatch

@@ -7,6 +7,6 @@ import sys
 
 _ROOT = pathlib.Path(__file__).resolve().parents[3]
 _BINDINGS = os.environ.get("ENLACE_BINDINGS_PYTHON", str(_ROOT / "target" / "bindings" / "python"))
-if not (pathlib.Path(_BINDINGS) / "enlace_mobile.py").exists():
+if not (pathlib.Path(_BINDINGS) / "enlace_mobile" / "__init__.py").exists():
     raise RuntimeError(f"no generated bindings in {_BINDINGS}: run scripts/bindings first")
 sys.path.insert(0, _BINDINGS)

@@ -67,6 +67,7 @@ str_enum! {
 
 /// A recipient of the report, keyed by its own id in `distribution`.
 #[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Recipient {
     /// Name.
     pub name: String,

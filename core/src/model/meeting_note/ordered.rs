@@ -50,6 +50,7 @@ str_enum! {
 
 /// An agenda point.
 #[derive(Debug, Clone, PartialEq, Hydrate, Reconcile, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AgendaItem {
     /// Fractional order key.
     pub order: String,
@@ -65,6 +66,7 @@ pub struct AgendaItem {
 
 /// A decision taken.
 #[derive(Debug, Clone, PartialEq, Hydrate, Reconcile)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Decision {
     /// Fractional order key.
     pub order: String,
@@ -78,6 +80,7 @@ pub struct Decision {
 
 /// A question left open.
 #[derive(Debug, Clone, PartialEq, Hydrate, Reconcile)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct OpenQuestion {
     /// Fractional order key.
     pub order: String,
@@ -89,6 +92,7 @@ pub struct OpenQuestion {
 
 /// A link to an action item document, in display order.
 #[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ActionRef {
     /// Fractional order key.
     pub order: String,

@@ -13,6 +13,7 @@ use crate::model::rules::check_quantity;
 
 /// A competitor's product on the same shelf.
 #[derive(Debug, Clone, PartialEq, Hydrate, Reconcile)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CompetitorLine {
     /// ONCE: the product snapshot (`is_own` false).
     pub product: ProductSnapshot,
@@ -45,6 +46,7 @@ impl CompetitorLine {
 
 /// A category's whole shelf: its total facings are the share-of-shelf denominator.
 #[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CategoryBlock {
     /// Category name ("Vinos tintos").
     pub name: String,
@@ -68,6 +70,7 @@ str_enum! {
 
 /// Display material (POP): expected by the agreement, present or not, in what condition.
 #[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PopItem {
     /// What it is ("cabecera Navidad").
     pub name: String,
@@ -113,6 +116,7 @@ str_enum! {
 
 /// A problem found in the store.
 #[derive(Debug, Clone, PartialEq, Hydrate, Reconcile)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Issue {
     /// LWW: the kind of problem (stored as `type`).
     #[autosurgeon(rename = "type")]

@@ -8,6 +8,7 @@ use super::line::{Planogram, Presence};
 
 /// A fraction kept exact (`numerator / denominator`), so reports can sum them across stores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Ratio {
     /// Counted items.
     pub numerator: u64,
@@ -31,6 +32,7 @@ impl Ratio {
 
 /// All KPIs of one storecheck; `None` where nothing was measured.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Kpis {
     /// See [`Storecheck::oos_rate`].
     pub oos_rate: Option<Ratio>,

@@ -88,6 +88,7 @@ str_enum! {
 
 /// The catalog product as it was when the line was added (ONCE).
 #[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ProductSnapshot {
     /// Barcode.
     pub gtin: String,
@@ -110,6 +111,7 @@ impl ProductSnapshot {
 
 /// What the account expects of this product in this store (ONCE, from the catalog).
 #[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Expected {
     /// The store must carry it.
     pub must_stock: bool,
@@ -121,6 +123,7 @@ pub struct Expected {
 
 /// A promotion seen on the shelf.
 #[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Promo {
     /// Running now.
     pub active: bool,
@@ -142,6 +145,7 @@ impl Promo {
 
 /// One own-product line, keyed by product id (or `product@location`) in `lines`.
 #[derive(Debug, Clone, PartialEq, Hydrate, Reconcile)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Line {
     /// ONCE: the product snapshot.
     pub product: ProductSnapshot,

@@ -66,6 +66,7 @@ impl LifecycleState for StorecheckStatus {
 
 /// The store as it was in the catalog when the storecheck was created (ONCE).
 #[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct StoreSnapshot {
     /// The server's store id.
     pub id: EntityId,

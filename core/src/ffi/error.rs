@@ -4,8 +4,8 @@
 //! position the editor got wrong, storage trouble. Each keeps a readable cause chain in `reason`
 //! for logs. (No field is called `message`: Kotlin exceptions already have one.)
 
-use enlace_core::model::ModelError;
-use enlace_core::store::StoreError;
+use crate::model::ModelError;
+use crate::store::StoreError;
 
 /// Errors of every `EnlaceStore` call.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
@@ -18,9 +18,11 @@ pub enum EnlaceError {
         /// The id asked for.
         id: String,
     },
-    /// A document with this id already exists.
-    #[error("document {id} already exists")]
+    /// A document, or an entity inside one (a line, a recipient), with this id already exists.
+    #[error("{what} {id} already exists")]
     AlreadyExists {
+        /// What exists already ("document", "line").
+        what: String,
         /// The document id.
         id: String,
     },
@@ -51,6 +53,22 @@ pub enum EnlaceError {
         reason: String,
     },
     /// The stored document cannot be read as its model (written by a newer app, or damaged).
+    /// A move only the server makes (a review, sending a contact report): ask the server.
+    #[error("{what} is a server command")]
+    ServerOnly {
+        /// The move refused.
+        what: String,
+    },
+    /// A collection or text would grow past its documented cap.
+    #[error("{field} is too large: {len} > {max}")]
+    TooLarge {
+        /// The field, as a dotted path.
+        field: String,
+        /// Its size (items or bytes).
+        len: u64,
+        /// The cap.
+        max: u64,
+    },
     #[error("document {id} cannot be read: {reason}")]
     Unreadable {
         /// The document id.
@@ -97,9 +115,10 @@ fn chain(error: &dyn std::error::Error) -> String {
     out
 }
 
-impl From<enlace_core::client::ClientError> for EnlaceError {
-    fn from(e: enlace_core::client::ClientError) -> Self {
-        use enlace_core::client::ClientError;
+#[cfg(feature = "client")]
+impl From<crate::client::ClientError> for EnlaceError {
+    fn from(e: crate::client::ClientError) -> Self {
+        use crate::client::ClientError;
         match e {
             ClientError::Store(store) => store.into(),
             ref e @ (ClientError::InvalidUrl(_)
@@ -120,7 +139,10 @@ impl From<StoreError> for EnlaceError {
                 what: "document".into(),
                 id: id.to_string(),
             },
-            StoreError::AlreadyExists(id) => EnlaceError::AlreadyExists { id: id.to_string() },
+            StoreError::AlreadyExists(id) => EnlaceError::AlreadyExists {
+                what: "document".into(),
+                id: id.to_string(),
+            },
             StoreError::WrongKind {
                 id,
                 expected,
@@ -168,10 +190,16 @@ impl From<ModelError> for EnlaceError {
             ModelError::TextPosition(e) => EnlaceError::TextPosition {
                 reason: e.to_string(),
             },
-            ref e @ ModelError::TooLarge { ref field, .. } => EnlaceError::InvalidValue {
-                field: field.clone(),
-                reason: e.to_string(),
+            ModelError::TooLarge { field, len, max } => EnlaceError::TooLarge {
+                field,
+                len: len as u64,
+                max: max as u64,
             },
+            ModelError::AlreadyExists { what, id } => EnlaceError::AlreadyExists {
+                what: what.into(),
+                id,
+            },
+            ModelError::ServerOnly { what } => EnlaceError::ServerOnly { what },
             ref e @ ModelError::UnknownCurrency { .. } => EnlaceError::InvalidValue {
                 field: "currency".into(),
                 reason: e.to_string(),
