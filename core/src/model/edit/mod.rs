@@ -9,15 +9,23 @@
 //!   reads and writes one line.
 //! - [`ValueTarget`]: the typed value in memory. The store keeps the value of a document in use
 //!   beside its automerge handle and applies each edit to both, so a read after an edit needs no
-//!   hydrate. The equivalence of the two targets is what `tests/model_edit_oracle.rs` checks.
+//!   hydrate. The equivalence of the two targets is what `tests/model_edit_oracle.rs` checks
+//!   (`tests/model_edit_kinds.rs` for visits, meeting notes and action items).
 //!
 //! A batch of edits ([`crate::store::Store::edit`]) is one automerge change and one store write:
 //! the first edit that fails rolls the whole batch back.
 //!
 //! Validation lives in the edits (through the parts' own `validate`), so the doc path and the
 //! value path refuse the same inputs with the same [`ModelError`].
+//!
+//! The vocabularies: [`StorecheckEdit`](super::storecheck::StorecheckEdit),
+//! [`ClientVisitEdit`](super::client_visit::ClientVisitEdit),
+//! [`MeetingNoteEdit`](super::meeting_note::MeetingNoteEdit) and
+//! [`ActionItemEdit`](super::action_item::ActionItemEdit); the steps several of them share
+//! (attendees, photos, id sets, texts) are in `parts`.
 
 mod doc_target;
+pub(crate) mod parts;
 mod text;
 mod value_target;
 

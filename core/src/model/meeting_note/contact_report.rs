@@ -81,6 +81,20 @@ pub struct Recipient {
     pub deleted: bool,
 }
 
+impl Recipient {
+    /// Checks the name (required) and the e-mail address's shape.
+    pub fn validate(&self, field: &str) -> Result<(), ModelError> {
+        check_required(&format!("{field}.name"), &self.name)?;
+        if !self.email.contains('@') {
+            return Err(ModelError::invalid(
+                format!("{field}.email"),
+                "not an e-mail address",
+            ));
+        }
+        check_short(&format!("{field}.email"), &self.email)
+    }
+}
+
 /// The contact report section.
 #[derive(Debug, Clone, PartialEq, Default, Hydrate, Reconcile)]
 pub struct ContactReport {
@@ -138,14 +152,7 @@ impl ContactReport {
         }
         check_map("contact_report.distribution", self.distribution.iter())?;
         for (k, r) in &self.distribution {
-            check_required(&format!("contact_report.distribution.{k}.name"), &r.name)?;
-            if !r.email.contains('@') {
-                return Err(ModelError::invalid(
-                    format!("contact_report.distribution.{k}.email"),
-                    "not an e-mail address",
-                ));
-            }
-            check_short(&format!("contact_report.distribution.{k}.email"), &r.email)?;
+            r.validate(&format!("contact_report.distribution.{k}"))?;
         }
         Ok(())
     }

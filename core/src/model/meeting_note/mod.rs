@@ -3,6 +3,8 @@
 //! The body is collaborative text: two people typing into it at once both keep their words.
 
 mod contact_report;
+mod edit;
+mod edit_parts;
 mod ordered;
 
 use std::collections::BTreeMap;
@@ -10,6 +12,7 @@ use std::collections::BTreeMap;
 use autosurgeon::{Hydrate, Reconcile, Text};
 
 pub use contact_report::{ContactReport, ContactReportStatus, Recipient, RecipientReason};
+pub use edit::MeetingNoteEdit;
 pub use ordered::{
     ActionRef, AgendaItem, AgendaState, Decision, OpenQuestion, Ordered, in_order, last_order,
 };

@@ -17,6 +17,8 @@ pub trait Ordered {
     fn order(&self) -> &str;
     /// Soft-deleted entries are left out of [`in_order`].
     fn deleted(&self) -> bool;
+    /// Moves the entry: only its own order key changes.
+    fn set_order(&mut self, order: String);
 }
 
 /// The live entries sorted by `(order, id)`: the id breaks ties between keys made concurrently,
@@ -64,6 +66,17 @@ pub struct AgendaItem {
     pub deleted: bool,
 }
 
+impl AgendaItem {
+    /// Checks the title (required) and the owner.
+    pub fn validate(&self, field: &str) -> Result<(), ModelError> {
+        check_required(&format!("{field}.title"), &self.title)?;
+        check_short(
+            &format!("{field}.owner"),
+            self.owner.as_deref().unwrap_or(""),
+        )
+    }
+}
+
 /// A decision taken.
 #[derive(Debug, Clone, PartialEq, Hydrate, Reconcile)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -78,6 +91,14 @@ pub struct Decision {
     pub deleted: bool,
 }
 
+impl Decision {
+    /// Checks the text's size and the set of who agreed.
+    pub fn validate(&self, field: &str) -> Result<(), ModelError> {
+        check_text(&format!("{field}.text"), &self.text, MAX_TEXT)?;
+        self.agreed_by.validate(&format!("{field}.agreed_by"))
+    }
+}
+
 /// A question left open.
 #[derive(Debug, Clone, PartialEq, Hydrate, Reconcile)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -88,6 +109,13 @@ pub struct OpenQuestion {
     pub text: Text,
     /// Soft delete.
     pub deleted: bool,
+}
+
+impl OpenQuestion {
+    /// Checks the text's size.
+    pub fn validate(&self, field: &str) -> Result<(), ModelError> {
+        check_text(&format!("{field}.text"), &self.text, MAX_TEXT)
+    }
 }
 
 /// A link to an action item document, in display order.
@@ -108,6 +136,9 @@ macro_rules! ordered {
             }
             fn deleted(&self) -> bool {
                 self.deleted
+            }
+            fn set_order(&mut self, order: String) {
+                self.order = order;
             }
         }
     )+};
@@ -133,18 +164,13 @@ pub fn validate_contents(
     questions: &BTreeMap<String, OpenQuestion>,
 ) -> Result<(), ModelError> {
     for (k, a) in agenda {
-        check_required(&format!("agenda.{k}.title"), &a.title)?;
-        check_short(
-            &format!("agenda.{k}.owner"),
-            a.owner.as_deref().unwrap_or(""),
-        )?;
+        a.validate(&format!("agenda.{k}"))?;
     }
     for (k, d) in decisions {
-        check_text(&format!("decisions.{k}.text"), &d.text, MAX_TEXT)?;
-        d.agreed_by.validate(&format!("decisions.{k}.agreed_by"))?;
+        d.validate(&format!("decisions.{k}"))?;
     }
     for (k, q) in questions {
-        check_text(&format!("open_questions.{k}.text"), &q.text, MAX_TEXT)?;
+        q.validate(&format!("open_questions.{k}"))?;
     }
     Ok(())
 }

@@ -1,5 +1,7 @@
 //! [`ClientVisit`]: a visit, lunch, presentation or call with a client.
 
+mod edit;
+
 use std::collections::BTreeMap;
 
 use autosurgeon::{Hydrate, Reconcile, Text};
@@ -15,6 +17,8 @@ use super::status::{Lifecycle, LifecycleState};
 use super::time::Instant;
 use super::{Document, DocumentKind, Listing, ModelError};
 use crate::ids::{DocumentId, EntityId};
+
+pub use edit::ClientVisitEdit;
 
 str_enum! {
     /// planned -> checked_in -> held | not_held | cancelled (also planned -> not_held |
@@ -137,6 +141,18 @@ pub struct Location {
     pub geo: Option<GeoPoint>,
 }
 
+impl Location {
+    /// Checks the strings and the coordinates.
+    pub fn validate(&self, field: &str) -> Result<(), ModelError> {
+        check_short(&format!("{field}.place_name"), &self.place_name)?;
+        check_short(&format!("{field}.address"), &self.address)?;
+        if let Some(g) = &self.geo {
+            g.validate(&format!("{field}.geo"))?;
+        }
+        Ok(())
+    }
+}
+
 /// An expense of the visit.
 #[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -151,6 +167,14 @@ pub struct Expense {
     pub receipt_photo: Option<String>,
     /// Soft delete.
     pub deleted: bool,
+}
+
+impl Expense {
+    /// Checks the amount (a refund is not an expense).
+    pub fn validate(&self, field: &str) -> Result<(), ModelError> {
+        self.amount
+            .validate_non_negative(&format!("{field}.amount"))
+    }
 }
 
 /// A client visit document.
@@ -311,11 +335,7 @@ impl Document for ClientVisit {
             c.validate("check_in")?;
         }
         if let Some(l) = &self.location {
-            check_short("location.place_name", &l.place_name)?;
-            check_short("location.address", &l.address)?;
-            if let Some(g) = &l.geo {
-                g.validate("location.geo")?;
-            }
+            l.validate("location")?;
         }
         if let (Some(s), Some(e)) = (&self.planned_start, &self.planned_end)
             && e.utc_ms < s.utc_ms
@@ -337,8 +357,7 @@ impl Document for ClientVisit {
         }
         check_map("expenses", self.expenses.iter())?;
         for (k, e) in &self.expenses {
-            e.amount
-                .validate_non_negative(&format!("expenses.{k}.amount"))?;
+            e.validate(&format!("expenses.{k}"))?;
         }
         validate_photos("photos", &self.photos)?;
         self.action_item_ids.validate("action_item_ids")?;

@@ -1,6 +1,8 @@
 //! [`ActionItem`]: one small document per task, so its owner can close it without write access to
 //! the meeting note it came from.
 
+mod edit;
+
 use std::collections::BTreeMap;
 
 use autosurgeon::{Hydrate, Reconcile, Text};
@@ -15,6 +17,8 @@ use super::status::{Lifecycle, LifecycleState};
 use super::time::Instant;
 use super::{Document, DocumentKind, Listing, ModelError};
 use crate::ids::{DocumentId, EntityId};
+
+pub use edit::ActionItemEdit;
 
 str_enum! {
     /// open -> in_progress -> done | cancelled (open may close directly). Concurrent done and
@@ -96,6 +100,13 @@ pub struct Comment {
     pub at: Instant,
     /// The comment.
     pub text: String,
+}
+
+impl Comment {
+    /// Checks the text's size.
+    pub fn validate(&self, field: &str) -> Result<(), ModelError> {
+        check_len(&format!("{field}.text"), self.text.len(), MAX_TEXT)
+    }
 }
 
 /// An action item document.
@@ -185,10 +196,13 @@ impl ActionItem {
                 "already exists",
             ));
         }
-        let text = text.into();
-        check_len("comments.text", text.len(), MAX_TEXT)?;
-        self.comments
-            .insert(comment_id.to_owned(), Comment { author, at, text });
+        let comment = Comment {
+            author,
+            at,
+            text: text.into(),
+        };
+        comment.validate("comments")?;
+        self.comments.insert(comment_id.to_owned(), comment);
         Ok(())
     }
 }
@@ -220,7 +234,7 @@ impl Document for ActionItem {
         check_text("description", &self.description, MAX_TEXT)?;
         check_map("comments", self.comments.iter())?;
         for (k, c) in &self.comments {
-            check_len(&format!("comments.{k}.text"), c.text.len(), MAX_TEXT)?;
+            c.validate(&format!("comments.{k}"))?;
         }
         Ok(())
     }
