@@ -12,6 +12,8 @@
 //! - `batch`: group commit ([`Store::write_batch`]) and raw loads for a sync server.
 //! - `model_glue`: the few calls into the typed model.
 //! - `observe`: change observers ([`Store::add_observer`]).
+//! - `edit`: the phone's edit path, [`Store::edit`] (a batch of targeted edits, one change, one
+//!   write) and [`Store::read`]; `cache`: the documents in use, as handle and typed value.
 //!
 //! Every mutating call has committed (and synced) its SQLite transaction when it returns `Ok`.
 //!
