@@ -32,7 +32,7 @@ impl EnlaceStore {
         Arc::clone(&self.store)
     }
 
-    fn get<D: Document>(&self, id: &str) -> Result<D, EnlaceError> {
+    fn get<D: Document + Send + 'static>(&self, id: &str) -> Result<D, EnlaceError> {
         Ok(self.store.get::<D>(doc_id(id)?)?)
     }
 }
