@@ -181,5 +181,5 @@ fn devices_cannot_send_the_contact_report() {
         m.contact_report.status.advance(ContactReportStatus::Sent)
     })
     .unwrap_err();
-    assert!(matches!(err, ModelError::InvalidValue { .. }));
+    assert!(matches!(err, ModelError::ServerOnly { .. }), "{err:?}");
 }

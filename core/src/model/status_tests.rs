@@ -67,7 +67,7 @@ fn server_only_moves_need_the_server() {
     l.advance(T::Held).unwrap();
     assert!(matches!(
         l.advance(T::Sealed),
-        Err(ModelError::InvalidValue { .. })
+        Err(ModelError::ServerOnly { .. })
     ));
     l.advance_as(Authority::Server, T::Sealed).unwrap();
     assert_eq!(l.status(), T::Sealed);
