@@ -21,12 +21,12 @@ use std::error::Error;
 use std::time::{Duration, Instant as Clock};
 
 use enlace_core::model::edit::{Editable, TextEdit, ValueTarget};
+use enlace_core::model::rules::CheckInMethod;
 use enlace_core::model::storecheck::{
     Expected, IssueType, Planogram, PopCondition, Presence, PriceTag, ProductSnapshot, Promo,
     Severity, ShelfLevel, ShelfLocation, StoreSnapshot, StorecheckEdit as E,
 };
 use enlace_core::model::{CheckIn, Instant, Money, Storecheck};
-use enlace_core::model::rules::CheckInMethod;
 use enlace_core::store::Store;
 use enlace_core::{DocumentId, EntityId};
 
@@ -93,7 +93,12 @@ fn product(i: usize, own: bool) -> ProductSnapshot {
     ProductSnapshot {
         gtin: format!("780{:010}", 4_411_000 + i),
         name: format!("Cabernet Sauvignon Reserva 750 ml #{i}"),
-        brand: if own { "Viña Añañuca" } else { "Concha y Toro" }.into(),
+        brand: if own {
+            "Viña Añañuca"
+        } else {
+            "Concha y Toro"
+        }
+        .into(),
         is_own: own,
     }
 }
@@ -255,7 +260,13 @@ fn median_ms(samples: &mut [Duration]) -> f64 {
 }
 
 /// Median of `n` one-line `SetFacings` edits on random lines of document `id`.
-fn edit_lines(rng: &mut Rng, store: &Store, id: DocumentId, lines: usize, n: usize) -> BoxResult<f64> {
+fn edit_lines(
+    rng: &mut Rng,
+    store: &Store,
+    id: DocumentId,
+    lines: usize,
+    n: usize,
+) -> BoxResult<f64> {
     // One edit first, so the document is in use (cached) as it is while an executive taps.
     store.edit::<Storecheck>(id, &[])?;
     let _warm: Storecheck = store.get(id)?;

@@ -227,7 +227,9 @@ pub(crate) fn append_chunk(
                 chunk_count = chunk_count + 1, chunk_bytes = chunk_bytes + ?3
              WHERE id = ?1 RETURNING seq",
         )?
-        .query_row(params![id.as_bytes(), encode_heads(heads), len], |r| r.get(0))?;
+        .query_row(params![id.as_bytes(), encode_heads(heads), len], |r| {
+            r.get(0)
+        })?;
     Ok((seq, doc_seq))
 }
 

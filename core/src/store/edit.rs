@@ -5,12 +5,12 @@ use std::any::Any;
 
 use rusqlite::Connection;
 
+use super::Store;
 use super::cache::{Cached, row_version};
 use super::documents;
 use super::error::StoreError;
 use super::model_glue;
 use super::sqlite::{append_to, write_tx};
-use super::Store;
 use crate::ids::DocumentId;
 use crate::model::edit::{DocTarget, Editable, ValueTarget};
 use crate::model::{Document, ModelError};
@@ -127,23 +127,30 @@ fn load_entry<D: Document + Send + 'static>(
 /// The typed value of an entry; another kind is [`StoreError::WrongKind`].
 fn typed<D: Document + 'static>(entry: &Cached, id: DocumentId) -> Result<&D, StoreError> {
     let value: &dyn Any = entry.value.as_ref();
-    value.downcast_ref::<D>().ok_or_else(|| StoreError::WrongKind {
-        id,
-        expected: D::KIND,
-        found: crate::model::read_kind(&entry.doc)
-            .map_or_else(String::new, |k| k.as_str().to_owned()),
-    })
+    value
+        .downcast_ref::<D>()
+        .ok_or_else(|| StoreError::WrongKind {
+            id,
+            expected: D::KIND,
+            found: crate::model::read_kind(&entry.doc)
+                .map_or_else(String::new, |k| k.as_str().to_owned()),
+        })
 }
 
 /// Applies every edit to the handle (targeted operations) and to the typed value, then commits
 /// the handle's operations as one change.
-fn apply_all<D: Editable + 'static>(entry: &mut Cached, edits: &[D::Edit]) -> Result<(), ModelError> {
+fn apply_all<D: Editable + 'static>(
+    entry: &mut Cached,
+    edits: &[D::Edit],
+) -> Result<(), ModelError> {
     let value: &mut dyn Any = entry.value.as_mut();
-    let value = value.downcast_mut::<D>().ok_or_else(|| ModelError::WrongKind {
-        expected: D::KIND,
-        found: crate::model::read_kind(&entry.doc)
-            .map_or_else(String::new, |k| k.as_str().to_owned()),
-    })?;
+    let value = value
+        .downcast_mut::<D>()
+        .ok_or_else(|| ModelError::WrongKind {
+            expected: D::KIND,
+            found: crate::model::read_kind(&entry.doc)
+                .map_or_else(String::new, |k| k.as_str().to_owned()),
+        })?;
     let mut doc = DocTarget::<D>::new(&mut entry.doc)?;
     for edit in edits {
         D::apply(edit, &mut doc)?;

@@ -7,6 +7,7 @@ use super::{
     Storecheck, StorecheckStatus,
 };
 use crate::ids::DocumentId;
+use crate::model::ModelError;
 use crate::model::edit::{Collection, Editable, Field, Target, TextEdit, insert_new};
 use crate::model::limits::MAX_TEXT;
 use crate::model::money::Money;
@@ -14,7 +15,6 @@ use crate::model::photo::PhotoRef;
 use crate::model::rules::{CheckIn, check_quantity};
 use crate::model::status::Lifecycle;
 use crate::model::time::Instant;
-use crate::model::ModelError;
 
 /// One edit of a storecheck. [`Store::edit`](crate::store::Store::edit) applies a list of them
 /// as one change; each is validated before anything is written.
@@ -544,10 +544,7 @@ impl Editable for Storecheck {
                 new.validate(&ISSUES.name(&key))?;
                 insert_new(t, ISSUES, &key, new)
             }
-            E::SetIssueSeverity {
-                issue: k,
-                severity,
-            } => issue(t, &k, |i| {
+            E::SetIssueSeverity { issue: k, severity } => issue(t, &k, |i| {
                 i.severity = severity;
                 Ok(())
             }),
