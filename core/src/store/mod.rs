@@ -43,9 +43,10 @@ mod sync_state;
 pub use batch::{BatchOutcome, BatchWrite, listing_if_known};
 pub use cache::DEFAULT_CACHE_BYTES;
 pub use catch_up::PendingCatchUp;
-pub use edit::MAX_EDITS_PER_BATCH;
+#[cfg(feature = "testing")]
 pub(crate) use documents::load_strict;
 pub use documents::{Compaction, DocumentStats, TEXT_ENCODING};
+pub use edit::MAX_EDITS_PER_BATCH;
 pub use error::StoreError;
 pub use listing::{Deleted, ListedDocument, Order, Query};
 pub use observe::{Observer, ObserverId};
