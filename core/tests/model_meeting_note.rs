@@ -23,6 +23,7 @@ fn note_doc() -> AutoCommit {
         MeetingKind::ClientMeeting,
         "Revisión de marca",
     );
+    m.account_id = Some(eid("acc-vina"));
     m.body = "Acuerdos:\n".into();
     new_document(&m).unwrap()
 }
