@@ -8,11 +8,14 @@
 //! - [`wire`]: the automerge-repo wire protocol and its CBOR codec.
 //! - [`sync`]: the sans-IO sync engine.
 //! - `client` (feature `client`): the device sync client, the engine over a websocket.
+//! - `fuzzing` and `sync::sim` (feature `testing`): fuzz target bodies and the in-memory
+//!   network simulator, for tests only; no shipped build compiles them.
 
 #[cfg(feature = "client")]
 pub mod client;
 #[cfg(feature = "uniffi")]
 pub mod ffi;
+#[cfg(feature = "testing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod ids;

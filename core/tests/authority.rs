@@ -224,13 +224,14 @@ fn typed_write<D: Document>(
 
 #[test]
 fn documents_as_the_typed_api_creates_them_pass() {
-    let note = MeetingNote::new(
+    let mut note = MeetingNote::new(
         DocumentId::new_random(),
         eid("user-ana"),
         santiago(1_700_000_000_000),
         MeetingKind::ClientMeeting,
         "Revisión de marca",
     );
+    note.account_id = Some(eid("acc-vina"));
     let visit = ClientVisit::new(
         DocumentId::new_random(),
         eid("acc-vina"),
@@ -239,7 +240,7 @@ fn documents_as_the_typed_api_creates_them_pass() {
         VisitKind::ClientMeeting,
         "Visita",
     );
-    let item = ActionItem::new(
+    let mut item = ActionItem::new(
         DocumentId::new_random(),
         eid("user-ana"),
         santiago(1_700_000_000_000),
@@ -250,6 +251,7 @@ fn documents_as_the_typed_api_creates_them_pass() {
         "Enviar propuesta",
         eid("user-luis"),
     );
+    item.account_id = Some(eid("acc-vina"));
     let created = [
         (
             new_document(&note).expect("note"),
@@ -295,13 +297,14 @@ fn typed_device_moves_pass_and_typed_server_commands_do_not() {
         Ok(())
     );
 
-    let note = MeetingNote::new(
+    let mut note = MeetingNote::new(
         DocumentId::new_random(),
         eid("user-ana"),
         santiago(1_700_000_000_000),
         MeetingKind::ClientMeeting,
         "Revisión de marca",
     );
+    note.account_id = Some(eid("acc-vina"));
     let mut doc = new_document(&note).expect("note");
     assert_eq!(
         typed_write(&mut doc, DEVICE, |m: &mut MeetingNote| m

@@ -12,7 +12,7 @@ use enlace_core::model::{
 use support::*;
 
 fn item_doc() -> automerge::AutoCommit {
-    let a = ActionItem::new(
+    let mut a = ActionItem::new(
         DocumentId::new_random(),
         eid("user-ana"),
         santiago(1_700_000_000_000),
@@ -23,6 +23,7 @@ fn item_doc() -> automerge::AutoCommit {
         "Enviar propuesta de góndola",
         eid("user-luis"),
     );
+    a.account_id = Some(eid("acc-vina"));
     new_document(&a).unwrap()
 }
 

@@ -23,6 +23,7 @@ fn note_doc() -> AutoCommit {
         MeetingKind::ClientMeeting,
         "Revisión de marca",
     );
+    m.account_id = Some(eid("acc-vina"));
     m.body = "Acuerdos:\n".into();
     new_document(&m).unwrap()
 }
@@ -181,5 +182,5 @@ fn devices_cannot_send_the_contact_report() {
         m.contact_report.status.advance(ContactReportStatus::Sent)
     })
     .unwrap_err();
-    assert!(matches!(err, ModelError::ServerOnly { .. }));
+    assert!(matches!(err, ModelError::ServerOnly { .. }), "{err:?}");
 }

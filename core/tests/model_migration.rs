@@ -47,13 +47,14 @@ fn v0_storecheck_upgrades_to_current() {
 
 #[test]
 fn v0_meeting_note_with_contact_report_status_upgrades() {
-    let m = MeetingNote::new(
+    let mut m = MeetingNote::new(
         enlace_core::DocumentId::new_random(),
         eid("user-ana"),
         santiago(0),
         enlace_core::model::meeting_note::MeetingKind::Call,
         "Llamada",
     );
+    m.account_id = Some(eid("acc-vina"));
     let mut doc = enlace_core::model::new_document(&m).unwrap();
     let cr = doc.get(ROOT, "contact_report").unwrap().unwrap().1;
     downgrade(&mut doc, cr, "sent");

@@ -3,9 +3,11 @@
 
 mod store_support;
 
-use enlace_core::DocumentId;
-use enlace_core::model::{DocumentKind, ModelError};
-use enlace_core::store::{MAX_MERGE_BYTES, Store, StoreError};
+use enlace_core::model::action_item::{Source, SourceKind};
+use enlace_core::model::meeting_note::MeetingKind;
+use enlace_core::model::{ActionItem, DocumentKind, Instant, MeetingNote, ModelError};
+use enlace_core::store::{MAX_MERGE_BYTES, Query, Store, StoreError};
+use enlace_core::{DocumentId, EntityId};
 use store_support::{Note, Task, note_listing};
 
 fn store_with_note() -> (Store, DocumentId) {
@@ -133,6 +135,65 @@ fn invalid_values_write_nothing() {
         Err(StoreError::InvalidValue(_))
     ));
     assert_eq!(store.document_count().expect("count"), 1);
+}
+
+/// A server refuses a document without a root `account_id` (`model::classify`), so the store
+/// does not create one: it would never leave the phone.
+#[test]
+fn a_note_or_an_action_item_without_an_account_is_refused() {
+    let store = Store::open_in_memory().expect("open");
+    let ana: EntityId = "user-ana".parse().expect("entity id");
+    let now = Instant::new(1_700_000_000_000, "America/Santiago").expect("instant");
+    let mut note = MeetingNote::new(
+        DocumentId::new_random(),
+        ana.clone(),
+        now.clone(),
+        MeetingKind::ClientMeeting,
+        "Revisión de marca",
+    );
+    let mut item = ActionItem::new(
+        DocumentId::new_random(),
+        ana.clone(),
+        now,
+        Source {
+            kind: SourceKind::Manual,
+            doc_id: None,
+        },
+        "Enviar propuesta",
+        ana,
+    );
+    assert_eq!((&note.account_id, &item.account_id), (&None, &None));
+
+    assert_refused_for_no_account(store.create(&note));
+    assert_refused_for_no_account(store.create(&item));
+    assert_eq!(store.document_count().expect("count"), 0);
+    assert!(store.list(&Query::new()).expect("list").is_empty());
+    assert!(store.load_raw(note.id).expect("load").is_none());
+    assert!(store.load_raw(item.id).expect("load").is_none());
+
+    // The same values with an account are stored.
+    let account: EntityId = "acc-vina".parse().expect("entity id");
+    note.account_id = Some(account.clone());
+    item.account_id = Some(account);
+    assert_eq!(store.create(&note).expect("note"), note.id);
+    assert_eq!(store.create(&item).expect("item"), item.id);
+    assert_eq!(store.document_count().expect("count"), 2);
+}
+
+fn assert_refused_for_no_account(result: Result<DocumentId, StoreError>) {
+    let Err(StoreError::InvalidValue(error)) = result else {
+        panic!("expected InvalidValue, got {result:?}");
+    };
+    match *error {
+        ModelError::InvalidValue { field, reason } => {
+            assert_eq!(field, "account_id");
+            assert!(
+                reason.starts_with("every document needs an account to sync"),
+                "{reason}"
+            );
+        }
+        other => panic!("expected InvalidValue on account_id, got {other:?}"),
+    }
 }
 
 #[test]

@@ -83,7 +83,8 @@ pub struct NewActionItem {
     pub source_kind: SourceKind,
     /// The source document (none for manual items).
     pub source_doc_id: Option<String>,
-    /// The client account.
+    /// The client account. Required: `create_action_item` refuses `None` (the server
+    /// refuses a document without an account).
     pub account_id: Option<String>,
     /// Title.
     pub title: String,

@@ -93,7 +93,8 @@ pub struct NewMeetingNote {
     pub meeting_kind: MeetingKind,
     /// Title.
     pub title: String,
-    /// The client account.
+    /// The client account. Required: `create_meeting_note` refuses `None` (the server
+    /// refuses a document without an account).
     pub account_id: Option<String>,
 }
 

@@ -32,7 +32,7 @@ impl EnlaceStore {
         Arc::clone(&self.store)
     }
 
-    fn get<D: Document>(&self, id: &str) -> Result<D, EnlaceError> {
+    fn get<D: Document + Send + 'static>(&self, id: &str) -> Result<D, EnlaceError> {
         Ok(self.store.get::<D>(doc_id(id)?)?)
     }
 }
@@ -114,6 +114,10 @@ impl EnlaceStore {
     // ---- meeting notes ----
 
     /// Creates a meeting note; returns its id.
+    ///
+    /// `account_id` is required: without one this fails with
+    /// `EnlaceError::InvalidValue { field: "account_id" }` and stores nothing, because the
+    /// server refuses a document without an account, so the note would never sync.
     pub fn create_meeting_note(&self, new: NewMeetingNote) -> Result<String, EnlaceError> {
         Ok(self.store.create(&new.into_core()?)?.to_string())
     }
@@ -141,6 +145,10 @@ impl EnlaceStore {
     // ---- action items ----
 
     /// Creates an open action item; returns its id.
+    ///
+    /// `account_id` is required: without one this fails with
+    /// `EnlaceError::InvalidValue { field: "account_id" }` and stores nothing, because the
+    /// server refuses a document without an account, so the item would never sync.
     pub fn create_action_item(&self, new: NewActionItem) -> Result<String, EnlaceError> {
         Ok(self.store.create(&new.into_core()?)?.to_string())
     }

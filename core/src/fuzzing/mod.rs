@@ -1,6 +1,6 @@
 //! The bodies of the fuzz targets in `fuzz/` and the generator of their seed corpora.
 //!
-//! They live here, compiled into every build, so that one copy serves both the cargo-fuzz
+//! They live here, behind the feature `testing`, so that one copy serves both the cargo-fuzz
 //! targets (nightly-only tooling, a crate outside the workspace) and the stable test
 //! `core/tests/fuzz_corpus.rs`, which replays every committed corpus and regression input on
 //! every `cargo test`. A fuzz target is then a one-line call, and a crash found by fuzzing is

@@ -45,6 +45,7 @@ mod sync_state;
 pub use batch::{BatchOutcome, BatchWrite, listing_if_known};
 pub use cache::DEFAULT_CACHE_BYTES;
 pub use catch_up::PendingCatchUp;
+#[cfg(feature = "testing")]
 pub(crate) use documents::load_strict;
 pub use documents::{Compaction, DocumentStats, TEXT_ENCODING};
 pub use edit::MAX_EDITS_PER_BATCH;

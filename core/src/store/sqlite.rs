@@ -59,6 +59,10 @@ const _: () = {
 /// Prepared statements kept per connection.
 const STATEMENT_CACHE: usize = 64;
 
+/// Why [`Store::create`] refuses a document without an account.
+const NO_ACCOUNT: &str = "every document needs an account to sync: the server refuses a \
+    document without one, so it would never leave this device";
+
 impl Store {
     /// Opens (creating if needed) the store at `path`, upgrading its schema.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
@@ -141,9 +145,22 @@ impl Store {
     // ---- typed API ----
 
     /// Stores a new document holding `value` and returns its id (`value.id()`).
+    ///
+    /// A value without an account (`listing().account_id` is `None`, possible for meeting notes
+    /// and action items) is refused with [`StoreError::InvalidValue`] on `account_id` and
+    /// nothing is written: a server places every document in an account
+    /// ([`classify`](crate::model::classify)) and refuses one without, so such a document would
+    /// never leave this device.
     pub fn create<D: Document>(&self, value: &D) -> Result<DocumentId, StoreError> {
         let id = value.id();
         value.validate().map_err(StoreError::invalid)?;
+        let listing = value.listing();
+        if listing.account_id.is_none() {
+            return Err(StoreError::invalid(ModelError::invalid(
+                "account_id",
+                NO_ACCOUNT,
+            )));
+        }
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
         if documents::exists(&tx, &id)? {
@@ -154,7 +171,7 @@ impl Store {
             .with_actor(self.identity.actor.clone());
         let snapshot = doc.save();
         documents::insert(&tx, &id, &snapshot, &doc.get_heads())?;
-        listing::upsert(&tx, &id, &value.listing())?;
+        listing::upsert(&tx, &id, &listing)?;
         tx.commit()?;
         drop(conn);
         self.observers.notify(&[id]);

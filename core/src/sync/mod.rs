@@ -4,7 +4,7 @@
 //! answered, time passed) at a [`Timestamp`] the driver supplies, and returns [`Effect`]s (send
 //! this, persist that, load this document) for the driver to carry out. No tokio, no sockets, no
 //! clock: the server and the device client are thin shells around it, and tests run many peers
-//! in one thread (see [`sim`]).
+//! in one thread (see `sim`, feature `testing`).
 //!
 //! Guarantees:
 //! - **Persist before acknowledge.** Changes received from a peer are handed to storage with
@@ -32,6 +32,7 @@ mod config;
 mod document;
 mod engine;
 mod events;
+#[cfg(feature = "testing")]
 pub mod sim;
 mod types;
 

@@ -1,6 +1,7 @@
 //! A deterministic in-memory harness: several engines (devices and servers) in one thread, over
 //! a simulated network with latency, jitter and connection drops, and simulated storage with
 //! latency and injectable failures. Time is simulated; the same seed gives the same run.
+//! Test code: compiled only with the feature `testing`, never into a shipped build.
 //!
 //! ```
 //! use enlace_core::sync::sim::{Sim, SimConfig};

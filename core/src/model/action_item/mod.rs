@@ -120,7 +120,10 @@ pub struct ActionItem {
     pub created_at: Instant,
     /// ONCE.
     pub source: Source,
-    /// LWW.
+    /// LWW. The client account. Optional in the type, but required to store:
+    /// [`Store::create`](crate::store::Store::create) refuses an item without one, because a
+    /// server places every document in an account ([`classify`](crate::model::classify)) and
+    /// refuses one without, so it would never sync.
     pub account_id: Option<EntityId>,
     /// LWW.
     pub title: String,
@@ -143,7 +146,7 @@ pub struct ActionItem {
 }
 
 impl ActionItem {
-    /// A new open item.
+    /// A new open item, with no account: set `account_id` before storing it.
     pub fn new(
         id: DocumentId,
         created_by: EntityId,

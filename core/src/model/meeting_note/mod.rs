@@ -57,7 +57,10 @@ pub struct MeetingNote {
     pub created_by: EntityId,
     /// ONCE.
     pub created_at: Instant,
-    /// LWW.
+    /// LWW. The client account. Optional in the type, but required to store:
+    /// [`Store::create`](crate::store::Store::create) refuses a note without one, because a
+    /// server places every document in an account ([`classify`](crate::model::classify)) and
+    /// refuses one without, so it would never sync.
     pub account_id: Option<EntityId>,
     /// LWW.
     pub client_visit_id: Option<DocumentId>,
@@ -94,7 +97,8 @@ pub struct MeetingNote {
 }
 
 impl MeetingNote {
-    /// A new note with an empty body and a draft contact report.
+    /// A new note with an empty body and a draft contact report, and no account: set
+    /// `account_id` before storing it.
     pub fn new(
         id: DocumentId,
         created_by: EntityId,
