@@ -6,10 +6,12 @@
 //!
 //! Layout:
 //! - [`store`]: [`EnlaceStore`], the object an app opens once and shares.
-//! - [`storecheck`], [`client_visit`], [`meeting_note`], [`action_item`]: each document as a
-//!   record, the record an app fills to create one, and the edits it can apply.
-//! - [`values`]: instants, money, positions, check-ins and attendees shared by the documents.
-//! - [`text`]: text edits addressed in UTF-16 code units; [`listing`]: lists and queries.
+//! - [`storecheck`], [`client_visit`], [`meeting_note`], [`action_item`]: the record an app
+//!   fills to create each document and the record it reads (generated from core's struct by
+//!   `document_record!`). The edits are core's own vocabularies (`StorecheckEdit`...), and the
+//!   value types (money, instants, lines, photos...) are core's own types: `enlace-core`'s
+//!   `uniffi` feature exports them in the `enlace_core` namespace, so nothing is restated here.
+//! - [`listing`]: lists and queries.
 //! - [`observer`]: the foreign [`DocumentObserver`] told about changes.
 //! - [`sync_status`]: the per-document sync status the sync client will report.
 //! - [`EnlaceError`] (core's `ffi::EnlaceError`): the one error an app catches.
@@ -32,8 +34,6 @@ pub mod sync;
 mod sync_status;
 #[cfg(feature = "test-hooks")]
 pub mod testing;
-pub mod text;
-pub mod values;
 
 pub use enlace_core as core;
 pub use enlace_core::ffi::EnlaceError;

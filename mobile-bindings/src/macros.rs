@@ -30,3 +30,42 @@ macro_rules! ffi_enum {
         }
     };
 }
+
+/// `document_record!`: the record an app reads for one document kind, derived from the core
+/// struct. Every core field is listed once, with its FFI type; the conversion is generated, and
+/// it destructures the core struct without `..`, so a field added to core and not here is a
+/// compile error, never a silently missing value. Fields whose core shape cannot cross the FFI
+/// name a converter: `= map` (a `BTreeMap` keyed by entity id, as a map) or `= status` (a
+/// lifecycle, as its current status) or `= text` (a collaborative text, as its string). `derived` fields call a method of the core value.
+macro_rules! document_record {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident from $core:path {
+            $( $(#[$fmeta:meta])* $field:ident : $ty:ty $( = $conv:ident )? ),+ $(,)?
+        }
+        $( derived { $( $(#[$dmeta:meta])* $dfield:ident : $dty:ty = $method:ident ),+ $(,)? } )?
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, uniffi::Record)]
+        pub struct $name {
+            $( $(#[$fmeta])* pub $field: $ty, )+
+            $( $( $(#[$dmeta])* pub $dfield: $dty, )+ )?
+        }
+
+        impl From<$core> for $name {
+            fn from(value: $core) -> Self {
+                $( $( let $dfield = value.$method(); )+ )?
+                let $core { $( $field, )+ } = value;
+                $name {
+                    $( $field: document_record!(@convert $field $(, $conv)?), )+
+                    $( $( $dfield, )+ )?
+                }
+            }
+        }
+    };
+    (@convert $field:ident) => { $field };
+    (@convert $field:ident, map) => { $field.into_iter().collect() };
+    (@convert $field:ident, status) => { $field.status() };
+    (@convert $field:ident, text) => { $field.as_str().to_owned() };
+    (@convert $field:ident, $conv:ident) => { $conv::from($field) };
+}

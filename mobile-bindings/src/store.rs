@@ -3,18 +3,20 @@
 use std::sync::Arc;
 
 use enlace_core::DocumentId;
-use enlace_core::model::{self as core, Document};
+use enlace_core::model::action_item::ActionItemEdit;
+use enlace_core::model::client_visit::ClientVisitEdit;
+use enlace_core::model::meeting_note::MeetingNoteEdit;
+use enlace_core::model::storecheck::{Kpis, Line, StorecheckEdit};
+use enlace_core::model::{ActionItem, ClientVisit, MeetingNote, Storecheck};
 use enlace_core::store::{ObserverId, Query as CoreQuery, Store};
 
 use crate::EnlaceError;
-use crate::action_item::{ActionItem, ActionItemEdit, NewActionItem};
-use crate::client_visit::{ClientVisit, ClientVisitEdit, NewClientVisit};
+use crate::action_item::{ActionItemRecord, NewActionItem};
+use crate::client_visit::{ClientVisitRecord, NewClientVisit};
 use crate::listing::{DocumentKind, ListedDocument, Query};
-use crate::meeting_note::{MeetingNote, MeetingNoteEdit, NewMeetingNote};
+use crate::meeting_note::{MeetingNoteRecord, NewMeetingNote};
 use crate::observer::DocumentObserver;
-use crate::storecheck::{NewStorecheck, Storecheck, StorecheckEdit};
-use crate::text::{self, TextEdit, TextField};
-use crate::values::doc_id;
+use crate::storecheck::{NewStorecheck, StorecheckRecord};
 
 /// The documents on this phone, in one SQLite file. Every call is synchronous and safe from any
 /// thread; writes are durable when they return. Keep one instance per file.
@@ -30,10 +32,6 @@ impl EnlaceStore {
     /// The core store, for Rust code running beside the bindings (the sync client).
     pub fn core(&self) -> Arc<Store> {
         Arc::clone(&self.store)
-    }
-
-    fn get<D: Document + Send + 'static>(&self, id: &str) -> Result<D, EnlaceError> {
-        Ok(self.store.get::<D>(doc_id(id)?)?)
     }
 }
 
@@ -59,142 +57,141 @@ impl EnlaceStore {
 
     // ---- storechecks ----
 
-    /// Creates a draft storecheck; returns its id.
-    pub fn create_storecheck(&self, new: NewStorecheck) -> Result<String, EnlaceError> {
-        Ok(self.store.create(&new.into_core()?)?.to_string())
+    /// Creates a draft storecheck and returns its id.
+    pub fn create_storecheck(&self, new: NewStorecheck) -> Result<DocumentId, EnlaceError> {
+        let value = Storecheck::new(
+            DocumentId::new_random(),
+            new.account_id,
+            new.created_by,
+            new.created_at,
+            new.store,
+            new.catalog_version,
+        );
+        Ok(self.store.create(&value)?)
     }
 
-    /// The storecheck `id`.
-    pub fn get_storecheck(&self, id: String) -> Result<Storecheck, EnlaceError> {
-        self.get::<core::Storecheck>(&id).map(Into::into)
+    /// The storecheck `id`, with its KPIs.
+    pub fn get_storecheck(&self, id: DocumentId) -> Result<StorecheckRecord, EnlaceError> {
+        Ok(self.store.read(id, |s: &Storecheck| s.clone().into())?)
     }
 
-    /// Applies `edits` in order, all or none; returns the storecheck as written.
-    pub fn update_storecheck(
+    /// Applies `edits` to storecheck `id` as one change, all or none. A refused edit raises
+    /// the error that says why (`NotFound`, `AlreadyExists`, `InvalidValue`, `TextPosition`,
+    /// `TooLarge`, `ServerOnly`) and nothing of the batch is kept.
+    pub fn edit_storecheck(
         &self,
-        id: String,
+        id: DocumentId,
         edits: Vec<StorecheckEdit>,
-    ) -> Result<Storecheck, EnlaceError> {
-        let updated = self
+    ) -> Result<(), EnlaceError> {
+        Ok(self.store.edit::<Storecheck>(id, &edits)?)
+    }
+
+    /// One own line of storecheck `id`, or `None`, without copying the rest.
+    pub fn storecheck_line(
+        &self,
+        id: DocumentId,
+        key: String,
+    ) -> Result<Option<Line>, EnlaceError> {
+        Ok(self
             .store
-            .update(doc_id(&id)?, |sc: &mut core::Storecheck| {
-                edits.into_iter().try_for_each(|e| e.apply(sc))?;
-                Ok(sc.clone())
-            })?;
-        Ok(updated.into())
+            .read(id, |s: &Storecheck| s.lines.get(&key).cloned())?)
+    }
+
+    /// The KPIs of storecheck `id` (OOS rate, share of shelf, price compliance, perfect-store
+    /// score), computed from its lines.
+    pub fn storecheck_kpis(&self, id: DocumentId) -> Result<Kpis, EnlaceError> {
+        Ok(self.store.read(id, Storecheck::kpis)?)
     }
 
     // ---- client visits ----
 
-    /// Creates a planned visit; returns its id.
-    pub fn create_client_visit(&self, new: NewClientVisit) -> Result<String, EnlaceError> {
-        Ok(self.store.create(&new.into_core()?)?.to_string())
+    /// Creates a planned client visit and returns its id.
+    pub fn create_client_visit(&self, new: NewClientVisit) -> Result<DocumentId, EnlaceError> {
+        let value = ClientVisit::new(
+            DocumentId::new_random(),
+            new.account_id,
+            new.created_by,
+            new.created_at,
+            new.visit_kind,
+            new.title,
+        );
+        Ok(self.store.create(&value)?)
     }
 
-    /// The visit `id`.
-    pub fn get_client_visit(&self, id: String) -> Result<ClientVisit, EnlaceError> {
-        self.get::<core::ClientVisit>(&id).map(Into::into)
+    /// The client visit `id`.
+    pub fn get_client_visit(&self, id: DocumentId) -> Result<ClientVisitRecord, EnlaceError> {
+        Ok(self.store.read(id, |v: &ClientVisit| v.clone().into())?)
     }
 
-    /// Applies `edits` in order, all or none; returns the visit as written.
-    pub fn update_client_visit(
+    /// Applies `edits` to client visit `id` as one change, all or none (see
+    /// `edit_storecheck`).
+    pub fn edit_client_visit(
         &self,
-        id: String,
+        id: DocumentId,
         edits: Vec<ClientVisitEdit>,
-    ) -> Result<ClientVisit, EnlaceError> {
-        let updated = self
-            .store
-            .update(doc_id(&id)?, |v: &mut core::ClientVisit| {
-                edits.into_iter().try_for_each(|e| e.apply(v))?;
-                Ok(v.clone())
-            })?;
-        Ok(updated.into())
+    ) -> Result<(), EnlaceError> {
+        Ok(self.store.edit::<ClientVisit>(id, &edits)?)
     }
 
     // ---- meeting notes ----
 
-    /// Creates a meeting note; returns its id.
-    ///
-    /// `account_id` is required: without one this fails with
-    /// `EnlaceError::InvalidValue { field: "account_id" }` and stores nothing, because the
-    /// server refuses a document without an account, so the note would never sync.
-    pub fn create_meeting_note(&self, new: NewMeetingNote) -> Result<String, EnlaceError> {
-        Ok(self.store.create(&new.into_core()?)?.to_string())
+    /// Creates a meeting note for an account and returns its id.
+    pub fn create_meeting_note(&self, new: NewMeetingNote) -> Result<DocumentId, EnlaceError> {
+        let mut value = MeetingNote::new(
+            DocumentId::new_random(),
+            new.created_by,
+            new.created_at,
+            new.meeting_kind,
+            new.title,
+        );
+        value.account_id = Some(new.account_id);
+        Ok(self.store.create(&value)?)
     }
 
-    /// The meeting note `id`.
-    pub fn get_meeting_note(&self, id: String) -> Result<MeetingNote, EnlaceError> {
-        self.get::<core::MeetingNote>(&id).map(Into::into)
+    /// The meeting note `id`, with its contact report.
+    pub fn get_meeting_note(&self, id: DocumentId) -> Result<MeetingNoteRecord, EnlaceError> {
+        Ok(self.store.read(id, |m: &MeetingNote| m.clone().into())?)
     }
 
-    /// Applies `edits` in order, all or none; returns the note as written.
-    pub fn update_meeting_note(
+    /// Applies `edits` to meeting note `id` as one change, all or none (see
+    /// `edit_storecheck`).
+    pub fn edit_meeting_note(
         &self,
-        id: String,
+        id: DocumentId,
         edits: Vec<MeetingNoteEdit>,
-    ) -> Result<MeetingNote, EnlaceError> {
-        let updated = self
-            .store
-            .update(doc_id(&id)?, |m: &mut core::MeetingNote| {
-                edits.into_iter().try_for_each(|e| e.apply(m))?;
-                Ok(m.clone())
-            })?;
-        Ok(updated.into())
+    ) -> Result<(), EnlaceError> {
+        Ok(self.store.edit::<MeetingNote>(id, &edits)?)
     }
 
     // ---- action items ----
 
-    /// Creates an open action item; returns its id.
-    ///
-    /// `account_id` is required: without one this fails with
-    /// `EnlaceError::InvalidValue { field: "account_id" }` and stores nothing, because the
-    /// server refuses a document without an account, so the item would never sync.
-    pub fn create_action_item(&self, new: NewActionItem) -> Result<String, EnlaceError> {
-        Ok(self.store.create(&new.into_core()?)?.to_string())
+    /// Creates an action item for an account and returns its id.
+    pub fn create_action_item(&self, new: NewActionItem) -> Result<DocumentId, EnlaceError> {
+        let mut value = ActionItem::new(
+            DocumentId::new_random(),
+            new.created_by,
+            new.created_at,
+            new.source,
+            new.title,
+            new.owner,
+        );
+        value.account_id = Some(new.account_id);
+        Ok(self.store.create(&value)?)
     }
 
     /// The action item `id`.
-    pub fn get_action_item(&self, id: String) -> Result<ActionItem, EnlaceError> {
-        self.get::<core::ActionItem>(&id).map(Into::into)
+    pub fn get_action_item(&self, id: DocumentId) -> Result<ActionItemRecord, EnlaceError> {
+        Ok(self.store.read(id, |a: &ActionItem| a.clone().into())?)
     }
 
-    /// Applies `edits` in order, all or none; returns the item as written.
-    pub fn update_action_item(
+    /// Applies `edits` to action item `id` as one change, all or none (see
+    /// `edit_storecheck`).
+    pub fn edit_action_item(
         &self,
-        id: String,
+        id: DocumentId,
         edits: Vec<ActionItemEdit>,
-    ) -> Result<ActionItem, EnlaceError> {
-        let updated = self
-            .store
-            .update(doc_id(&id)?, |a: &mut core::ActionItem| {
-                edits.into_iter().try_for_each(|e| e.apply(a))?;
-                Ok(a.clone())
-            })?;
-        Ok(updated.into())
-    }
-
-    // ---- any document ----
-
-    /// Soft-deletes document `id` of `kind` (the content stays and syncs; a wrong kind is
-    /// `WrongKind`).
-    pub fn delete(&self, kind: DocumentKind, id: String) -> Result<(), EnlaceError> {
-        let id: DocumentId = doc_id(&id)?;
-        Ok(match kind {
-            DocumentKind::Storecheck => self.store.delete::<core::Storecheck>(id),
-            DocumentKind::ClientVisit => self.store.delete::<core::ClientVisit>(id),
-            DocumentKind::MeetingNote => self.store.delete::<core::MeetingNote>(id),
-            DocumentKind::ActionItem => self.store.delete::<core::ActionItem>(id),
-        }?)
-    }
-
-    /// Edits a text field with UTF-16 positions, as one collaborative splice.
-    pub fn edit_text(
-        &self,
-        id: String,
-        field: TextField,
-        edit: TextEdit,
     ) -> Result<(), EnlaceError> {
-        Ok(text::edit(&self.store, doc_id(&id)?, field, edit)?)
+        Ok(self.store.edit::<ActionItem>(id, &edits)?)
     }
 
     /// Live documents (of `kind`, or all), newest first, up to 100.

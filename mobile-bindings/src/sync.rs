@@ -2,12 +2,12 @@
 
 use std::sync::{MutexGuard, PoisonError};
 
+use enlace_core::DocumentId;
 use enlace_core::client::{ClientConfig, SyncClient};
 
 use crate::EnlaceError;
 use crate::store::EnlaceStore;
 use crate::sync_status::SyncStatus;
-use crate::values::doc_id;
 
 /// Why the server refused a document's changes, from `EnlaceStore::sync_refusal`.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -77,8 +77,7 @@ impl EnlaceStore {
 
     /// Where document `id`'s latest edits are. Without a running client, a document the server
     /// has acknowledged still reads "saved on the server".
-    pub fn sync_status(&self, id: String) -> Result<SyncStatus, EnlaceError> {
-        let doc = doc_id(&id)?;
+    pub fn sync_status(&self, doc: DocumentId) -> Result<SyncStatus, EnlaceError> {
         if let Some(client) = self.client().as_ref() {
             return Ok(client.sync_status(doc)?.into());
         }
@@ -96,8 +95,7 @@ impl EnlaceStore {
 
     /// Why the server refused this phone's changes to document `id`, or `None` if it did not
     /// (on this run of the sync client).
-    pub fn sync_refusal(&self, id: String) -> Result<Option<SyncRefusal>, EnlaceError> {
-        let doc = doc_id(&id)?;
+    pub fn sync_refusal(&self, doc: DocumentId) -> Result<Option<SyncRefusal>, EnlaceError> {
         Ok(self
             .client()
             .as_ref()
@@ -112,19 +110,17 @@ impl EnlaceStore {
     /// Copies document `id`, refused because its id belongs to a document this person may not
     /// access, into a new document with a fresh id and the same content, which syncs (now, or
     /// once sync starts). The original stays on the phone untouched. Returns the new id.
-    pub fn recreate_under_new_id(&self, id: String) -> Result<String, EnlaceError> {
-        let doc = doc_id(&id)?;
+    pub fn recreate_under_new_id(&self, doc: DocumentId) -> Result<DocumentId, EnlaceError> {
         let fresh = match self.client().as_ref() {
             Some(client) => client.recreate_under_new_id(doc)?,
             None => self.core().copy_under_new_id(doc)?,
         };
-        Ok(fresh.to_string())
+        Ok(fresh)
     }
 
     /// Fetches a document this phone does not have yet (shared by a teammate) and keeps it in
     /// sync; the observer fires when it arrives.
-    pub fn fetch(&self, id: String) -> Result<(), EnlaceError> {
-        let doc = doc_id(&id)?;
+    pub fn fetch(&self, doc: DocumentId) -> Result<(), EnlaceError> {
         self.with_client(|c| c.subscribe(doc))
     }
 }
