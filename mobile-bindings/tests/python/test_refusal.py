@@ -59,7 +59,7 @@ def test_a_taken_id_is_refused_with_a_reason_and_the_content_re_created(tmp_path
     rightful_db = tmp_path / "rightful.db"
     phone = m.EnlaceStore.open(str(rightful_db))
     sid = new_storecheck(phone, account="acme")
-    phone.update_storecheck(sid, [add_line("p1", "Cabernet 750"), m.StorecheckEdit.SET_FACINGS(key="p1", facings=7)])
+    phone.edit_storecheck(sid, [add_line("p1", "Cabernet 750"), m.StorecheckEdit.SET_FACINGS(line="p1", facings=7)])
     del phone
     for suffix in ["", "-wal", "-shm"]:
         if os.path.exists(f"{rightful_db}{suffix}"):
@@ -87,8 +87,9 @@ def test_a_taken_id_is_refused_with_a_reason_and_the_content_re_created(tmp_path
     copy = phone.get_storecheck(fresh)
     original = phone.get_storecheck(sid)
     assert copy.id == fresh
-    assert [line.facings for line in copy.lines] == [line.facings for line in original.lines] == [7]
+    assert copy.lines == original.lines
+    assert copy.lines["p1"].facings == 7
     phone.stop_sync()
 
-    with pytest.raises(m.EnlaceError):
+    with pytest.raises(m.EnlaceError.InvalidValue):
         phone.recreate_under_new_id("not-a-document-id")

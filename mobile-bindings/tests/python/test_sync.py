@@ -10,7 +10,7 @@ import time
 import pytest
 
 import enlace_mobile as m
-from test_bindings import add_line, edit, new_storecheck
+from test_bindings import add_line, new_storecheck, notes
 
 PATIENCE = 60
 
@@ -80,8 +80,10 @@ class Arrivals(m.DocumentObserver):
 def test_a_storecheck_made_offline_reaches_a_second_phone(tmp_path, server):
     a = m.EnlaceStore.open(str(tmp_path / "a.db"))
     sid = new_storecheck(a)
-    a.update_storecheck(sid, [add_line("p1", "Cabernet 750"), m.StorecheckEdit.SET_FACINGS(key="p1", facings=7)])
-    a.edit_text(sid, m.TextField.STORECHECK_GENERAL_NOTES(), edit(0, 0, "Góndola ñ 😀"))
+    a.edit_storecheck(
+        sid,
+        [add_line("p1", "Cabernet 750"), m.StorecheckEdit.SET_FACINGS(line="p1", facings=7), notes(0, 0, "Góndola ñ 😀")],
+    )
     assert a.sync_status(sid) == m.SyncStatus.ONLY_ON_THIS_PHONE
     with pytest.raises(m.EnlaceError.Sync):
         a.pending_count()
@@ -97,16 +99,16 @@ def test_a_storecheck_made_offline_reaches_a_second_phone(tmp_path, server):
     assert arrived.event.wait(PATIENCE), "the storecheck reached the second phone"
     assert threading.get_ident() not in arrived.threads, "observers run on the sync thread"
     sc = b.get_storecheck(sid)
-    assert sc.lines[0].facings == 7
+    assert sc.lines["p1"].facings == 7
     assert sc.general_notes == "Góndola ñ 😀"
     assert wait_until(lambda: b.sync_status(sid) == m.SyncStatus.SAVED_ON_SERVER)
 
     # And back, live: a recount on the second phone reaches the first.
     back = Arrivals(sid)
     a.add_observer(back)
-    b.update_storecheck(sid, [m.StorecheckEdit.SET_FACINGS(key="p1", facings=8)])
+    b.edit_storecheck(sid, [m.StorecheckEdit.SET_FACINGS(line="p1", facings=8)])
     assert back.event.wait(PATIENCE)
-    assert wait_until(lambda: a.get_storecheck(sid).lines[0].facings == 8)
+    assert wait_until(lambda: a.storecheck_line(sid, "p1").facings == 8)
     a.stop_sync()
     b.stop_sync()
     assert not a.is_connected()
