@@ -52,7 +52,6 @@ pub enum EnlaceError {
         /// What is wrong.
         reason: String,
     },
-    /// The stored document cannot be read as its model (written by a newer app, or damaged).
     /// A move only the server makes (a review, sending a contact report): ask the server.
     #[error("{what} is a server command")]
     ServerOnly {
@@ -69,6 +68,7 @@ pub enum EnlaceError {
         /// The cap.
         max: u64,
     },
+    /// The stored document cannot be read as its model (written by a newer app, or damaged).
     #[error("document {id} cannot be read: {reason}")]
     Unreadable {
         /// The document id.
@@ -157,9 +157,10 @@ impl From<StoreError> for EnlaceError {
                 id: id.to_string(),
                 reason: chain(&*source),
             },
-            ref e @ StoreError::TooLarge { what, .. } => EnlaceError::InvalidValue {
+            StoreError::TooLarge { what, len, max } => EnlaceError::TooLarge {
                 field: what.into(),
-                reason: e.to_string(),
+                len: len as u64,
+                max: max as u64,
             },
             ref e @ StoreError::QueryLimit { .. } => EnlaceError::InvalidValue {
                 field: "limit".into(),
