@@ -391,3 +391,64 @@ fn refusals_are_typed() {
         ModelError::TextPosition(_)
     ));
 }
+
+#[test]
+fn an_issue_and_its_action_item_are_stored_together_or_not_at_all() {
+    use enlace_core::model::ActionItem;
+    use enlace_core::model::action_item::{Source, SourceKind};
+    let store = Store::open_in_memory().unwrap();
+    let id = store.create(&base()).unwrap();
+    store.edit::<Storecheck>(id, &[line("p1")]).unwrap();
+    let item = |title: &str| {
+        let mut a = ActionItem::new(
+            DocumentId::new_random(),
+            eid("user-ana"),
+            santiago(1_700_000_200_000),
+            Source {
+                kind: SourceKind::Storecheck,
+                doc_id: Some(id),
+            },
+            title,
+            eid("user-luis"),
+        );
+        a.account_id = Some(eid("acc-vina"));
+        a
+    };
+    let first = item("Reponer");
+    let edits = E::raise_issue_with_action_item(
+        "i1",
+        IssueType::Oos,
+        Severity::High,
+        Some("p1".into()),
+        "Quiebre".into(),
+        first.id,
+    );
+    store
+        .edit_creating::<Storecheck, ActionItem>(id, &first, &edits)
+        .unwrap();
+    let sc: Storecheck = store.get(id).unwrap();
+    assert_eq!(sc.issues["i1"].action_item_id, Some(first.id));
+    assert_eq!(store.get::<ActionItem>(first.id).unwrap().title, "Reponer");
+
+    // The issue is refused (unknown line): the action item is not stored either.
+    let second = item("Otro");
+    let heads = store.heads(id).unwrap();
+    let edits = E::raise_issue_with_action_item(
+        "i2",
+        IssueType::Oos,
+        Severity::Low,
+        Some("nope".into()),
+        "Quiebre".into(),
+        second.id,
+    );
+    assert!(matches!(
+        store.edit_creating::<Storecheck, ActionItem>(id, &second, &edits),
+        Err(StoreError::InvalidValue(_))
+    ));
+    assert!(matches!(
+        store.get::<ActionItem>(second.id),
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(store.heads(id).unwrap(), heads);
+    assert_eq!(store.document_count().unwrap(), 2);
+}

@@ -58,3 +58,19 @@ document_record! {
         deleted: bool,
     }
 }
+
+impl NewActionItem {
+    /// The new action item, with a fresh id.
+    pub(crate) fn into_value(self) -> enlace_core::model::ActionItem {
+        let mut value = enlace_core::model::ActionItem::new(
+            DocumentId::new_random(),
+            self.created_by,
+            self.created_at,
+            self.source,
+            self.title,
+            self.owner,
+        );
+        value.account_id = Some(self.account_id);
+        value
+    }
+}

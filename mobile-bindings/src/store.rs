@@ -6,7 +6,7 @@ use enlace_core::DocumentId;
 use enlace_core::model::action_item::ActionItemEdit;
 use enlace_core::model::client_visit::ClientVisitEdit;
 use enlace_core::model::meeting_note::MeetingNoteEdit;
-use enlace_core::model::storecheck::{Kpis, Line, StorecheckEdit};
+use enlace_core::model::storecheck::{IssueType, Kpis, Line, Severity, StorecheckEdit};
 use enlace_core::model::{ActionItem, ClientVisit, MeetingNote, Storecheck};
 use enlace_core::store::{ObserverId, Query as CoreQuery, Store};
 
@@ -84,6 +84,34 @@ impl EnlaceStore {
         edits: Vec<StorecheckEdit>,
     ) -> Result<(), EnlaceError> {
         Ok(self.store.edit::<Storecheck>(id, &edits)?)
+    }
+
+    /// Raises issue `key` in storecheck `id` together with the action item that follows it
+    /// up (created from `action_item`, linked from the issue): both are stored, or neither.
+    /// Returns the action item's id.
+    #[allow(clippy::too_many_arguments)]
+    pub fn raise_issue_with_action_item(
+        &self,
+        id: DocumentId,
+        key: String,
+        issue_type: IssueType,
+        severity: Severity,
+        line: Option<String>,
+        description: String,
+        action_item: NewActionItem,
+    ) -> Result<DocumentId, EnlaceError> {
+        let item = action_item.into_value();
+        let edits = StorecheckEdit::raise_issue_with_action_item(
+            &key,
+            issue_type,
+            severity,
+            line,
+            description,
+            item.id,
+        );
+        self.store
+            .edit_creating::<Storecheck, ActionItem>(id, &item, &edits)?;
+        Ok(item.id)
     }
 
     /// One own line of storecheck `id`, or `None`, without copying the rest.
@@ -167,16 +195,7 @@ impl EnlaceStore {
 
     /// Creates an action item for an account and returns its id.
     pub fn create_action_item(&self, new: NewActionItem) -> Result<DocumentId, EnlaceError> {
-        let mut value = ActionItem::new(
-            DocumentId::new_random(),
-            new.created_by,
-            new.created_at,
-            new.source,
-            new.title,
-            new.owner,
-        );
-        value.account_id = Some(new.account_id);
-        Ok(self.store.create(&value)?)
+        Ok(self.store.create(&new.into_value())?)
     }
 
     /// The action item `id`.

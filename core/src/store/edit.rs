@@ -62,6 +62,47 @@ impl Store {
         Ok(())
     }
 
+    /// Creates document `created` and applies `edits` to document `id`, in one transaction:
+    /// both or neither. For an edit that must not exist without the document it names (an
+    /// issue raised in a storecheck together with the action item that follows it up:
+    /// [`StorecheckEdit::raise_issue_with_action_item`](crate::model::storecheck::StorecheckEdit::raise_issue_with_action_item)).
+    /// Refusals are those of [`Self::create`] and [`Self::edit`].
+    pub fn edit_creating<D, N>(
+        &self,
+        id: DocumentId,
+        created: &N,
+        edits: &[D::Edit],
+    ) -> Result<(), StoreError>
+    where
+        D: Editable,
+        N: Document,
+    {
+        if edits.len() > MAX_EDITS_PER_BATCH {
+            return Err(StoreError::TooLarge {
+                what: "edit batch",
+                len: edits.len(),
+                max: MAX_EDITS_PER_BATCH,
+            });
+        }
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        let new_id = self.insert_new(&tx, created)?;
+        let mut entry = self.take_entry::<D>(&tx, id)?;
+        if let Err(e) = apply_all::<D>(&mut entry, edits) {
+            return Err(StoreError::from_edit(id, e));
+        }
+        let listing = typed::<D>(&entry, id)?.listing();
+        let written = append_to(&tx, id, &mut entry, Some(&listing))?;
+        tx.commit()?;
+        if written.is_some() {
+            self.compact_entry(&mut conn, id, &mut entry);
+        }
+        self.cache().put(id, entry);
+        drop(conn);
+        self.observers().notify(&[new_id, id]);
+        Ok(())
+    }
+
     /// Runs `f` on the typed value of document `id` without copying it: from the cache when the
     /// document is in use, else loaded, migrated in memory and hydrated once (and cached).
     pub fn read<D, R>(&self, id: DocumentId, f: impl FnOnce(&D) -> R) -> Result<R, StoreError>

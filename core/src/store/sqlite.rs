@@ -152,6 +152,22 @@ impl Store {
     /// ([`classify`](crate::model::classify)) and refuses one without, so such a document would
     /// never leave this device.
     pub fn create<D: Document>(&self, value: &D) -> Result<DocumentId, StoreError> {
+        let mut conn = self.conn();
+        let tx = write_tx(&mut conn)?;
+        let id = self.insert_new(&tx, value)?;
+        tx.commit()?;
+        drop(conn);
+        self.observers.notify(&[id]);
+        Ok(id)
+    }
+
+    /// The body of [`Self::create`], inside the caller's write transaction: validates `value`
+    /// (an account included) and stores it as a new document.
+    pub(super) fn insert_new<D: Document>(
+        &self,
+        tx: &Connection,
+        value: &D,
+    ) -> Result<DocumentId, StoreError> {
         let id = value.id();
         value.validate().map_err(StoreError::invalid)?;
         let listing = value.listing();
@@ -161,20 +177,15 @@ impl Store {
                 NO_ACCOUNT,
             )));
         }
-        let mut conn = self.conn();
-        let tx = write_tx(&mut conn)?;
-        if documents::exists(&tx, &id)? {
+        if documents::exists(tx, &id)? {
             return Err(StoreError::AlreadyExists(id));
         }
         let mut doc = model_glue::new_document(value)
             .map_err(|e| StoreError::from_model(id, e))?
             .with_actor(self.identity.actor.clone());
         let snapshot = doc.save();
-        documents::insert(&tx, &id, &snapshot, &doc.get_heads())?;
-        listing::upsert(&tx, &id, &listing)?;
-        tx.commit()?;
-        drop(conn);
-        self.observers.notify(&[id]);
+        documents::insert(tx, &id, &snapshot, &doc.get_heads())?;
+        listing::upsert(tx, &id, &listing)?;
         Ok(id)
     }
 

@@ -68,6 +68,8 @@ pub fn note() -> MeetingNote {
         MeetingKind::ClientMeeting,
         "Revisión de marca",
     );
+    // Every stored document needs an account (`Store::create` refuses one without).
+    m.account_id = Some(eid("acc-vina"));
     m.body = "Acuerdos: 🍷\n".into();
     m
 }
@@ -122,7 +124,7 @@ pub fn seeded_note() -> MeetingNote {
 }
 
 pub fn item() -> ActionItem {
-    ActionItem::new(
+    let mut a = ActionItem::new(
         DocumentId::new_random(),
         eid("user-ana"),
         santiago(1_700_000_000_000),
@@ -132,7 +134,10 @@ pub fn item() -> ActionItem {
         },
         "Enviar propuesta de góndola",
         eid("user-luis"),
-    )
+    );
+    // Every stored document needs an account (`Store::create` refuses one without).
+    a.account_id = Some(eid("acc-vina"));
+    a
 }
 
 pub fn seeded_item() -> ActionItem {

@@ -300,3 +300,35 @@ def test_complete_documents_reach_a_second_phone_with_the_same_values(tmp_path, 
     assert {d.id for d in b.list(None)} == set(docs)
     a.stop_sync()
     b.stop_sync()
+
+
+def test_an_issue_and_its_action_item_are_stored_together_or_not_at_all():
+    phone = m.EnlaceStore.open_in_memory()
+    sid = new_storecheck(phone)
+    phone.edit_storecheck(sid, [add_line("p1", "Carménère 750")])
+    follow_up = m.NewActionItem(
+        account_id="acc-vina",
+        created_by="user-ana",
+        created_at=NOW,
+        source=m.Source(kind=m.SourceKind.STORECHECK, doc_id=sid),
+        title="Reponer Carménère",
+        owner="user-luis",
+    )
+    aid = phone.raise_issue_with_action_item(
+        sid, "i1", m.IssueType.OOS, m.Severity.HIGH, "p1", "Quiebre de stock", follow_up
+    )
+    issue = phone.get_storecheck(sid).issues["i1"]
+    assert issue.action_item_id == aid and issue.line_key == "p1"
+    assert phone.get_action_item(aid).title == "Reponer Carménère"
+
+    # About a line that does not exist: refused, and no action item is left behind.
+    before = {d.id for d in phone.list(None)}
+    try:
+        phone.raise_issue_with_action_item(
+            sid, "i2", m.IssueType.OOS, m.Severity.LOW, "nope", "Otro quiebre", follow_up
+        )
+        raise AssertionError("an issue about an unknown line was accepted")
+    except m.EnlaceError.NotFound:
+        pass
+    assert {d.id for d in phone.list(None)} == before
+    assert "i2" not in phone.get_storecheck(sid).issues

@@ -294,6 +294,34 @@ pub enum StorecheckEdit {
     },
 }
 
+impl StorecheckEdit {
+    /// The edits that raise issue `key` and link it to action item `action_item_id`, for
+    /// [`Store::edit_creating`](crate::store::Store::edit_creating) with that action item: the
+    /// issue and its follow-up are stored together or not at all.
+    pub fn raise_issue_with_action_item(
+        key: &str,
+        issue_type: IssueType,
+        severity: Severity,
+        line: Option<String>,
+        description: String,
+        action_item_id: DocumentId,
+    ) -> [StorecheckEdit; 2] {
+        [
+            StorecheckEdit::RaiseIssue {
+                key: key.to_owned(),
+                issue_type,
+                severity,
+                line,
+                description,
+            },
+            StorecheckEdit::LinkIssueActionItem {
+                issue: key.to_owned(),
+                action_item_id: Some(action_item_id),
+            },
+        ]
+    }
+}
+
 type C<E> = Collection<Storecheck, E>;
 type F<T> = Field<Storecheck, T>;
 
