@@ -13,7 +13,8 @@
 //! - `edit_line_1000_ms`: the same edit on a 1,000-line storecheck, in memory.
 //! - `create_ms`: `Store::create` of a full 60+20-line storecheck, in memory.
 //! - `get_warm_ms`: `Store::get` of it while it is in use (cached); `get_cold_ms`: the same
-//!   with the cache off (load from SQLite + hydrate).
+//!   with the cache off (load from SQLite + hydrate); `get_line_cold_ms`: one line read with
+//!   the cache off (`Store::read_entry`: load, then hydrate that line only).
 //! - `old_edit_line_ms`, `old_edit_line_1000_ms`: the same line edit through the old
 //!   whole-document path (`Store::update`), for comparison.
 //!
@@ -25,8 +26,8 @@ use std::time::{Duration, Instant as Clock};
 use enlace_core::model::edit::{Editable, TextEdit, ValueTarget};
 use enlace_core::model::rules::CheckInMethod;
 use enlace_core::model::storecheck::{
-    Expected, IssueType, Planogram, PopCondition, Presence, PriceTag, ProductSnapshot, Promo,
-    Severity, ShelfLevel, ShelfLocation, StoreSnapshot, StorecheckEdit as E,
+    Expected, IssueType, LINES, Planogram, PopCondition, Presence, PriceTag, ProductSnapshot,
+    Promo, Severity, ShelfLevel, ShelfLocation, StoreSnapshot, StorecheckEdit as E,
 };
 use enlace_core::model::{CheckIn, Instant, Money, Storecheck};
 use enlace_core::store::Store;
@@ -372,6 +373,13 @@ fn run(args: &Args) -> BoxResult<()> {
         cold.push(d);
     }
     let get_cold_ms = median_ms(&mut cold);
+    let mut cold_line = Vec::with_capacity(created.len());
+    for id in &created {
+        let (r, d) = timed(|| mem.read_entry(*id, LINES, "p00007"));
+        r?.ok_or("line p00007 is missing")?;
+        cold_line.push(d);
+    }
+    let get_line_cold_ms = median_ms(&mut cold_line);
     mem.set_cache_budget(budget);
 
     let big_id = mem.create(&with_new_id(&big))?;
@@ -393,6 +401,7 @@ fn run(args: &Args) -> BoxResult<()> {
         ("create_ms", create_ms),
         ("get_warm_ms", get_warm_ms),
         ("get_cold_ms", get_cold_ms),
+        ("get_line_cold_ms", get_line_cold_ms),
         ("edit_line_file_ms", edit_line_file_ms),
         ("bare_commit_ms", bare_commit_ms),
         ("old_edit_line_ms", old_edit_line_ms),

@@ -452,3 +452,32 @@ fn an_issue_and_its_action_item_are_stored_together_or_not_at_all() {
     assert_eq!(store.heads(id).unwrap(), heads);
     assert_eq!(store.document_count().unwrap(), 2);
 }
+
+#[test]
+fn one_line_reads_the_same_cold_and_warm() {
+    use enlace_core::model::storecheck::LINES;
+    let store = Store::open_in_memory().unwrap();
+    let id = store.create(&base()).unwrap();
+    store
+        .edit::<Storecheck>(
+            id,
+            &[
+                line("p1"),
+                E::SetFacings {
+                    line: "p1".into(),
+                    facings: Some(9),
+                },
+            ],
+        )
+        .unwrap();
+    let warm = store.read_entry(id, LINES, "p1").unwrap();
+    store.set_cache_budget(0);
+    let cold = store.read_entry(id, LINES, "p1").unwrap();
+    assert_eq!(warm, cold);
+    assert_eq!(cold.unwrap().facings, Some(9));
+    assert_eq!(store.read_entry(id, LINES, "nope").unwrap(), None);
+    assert!(matches!(
+        store.read_entry(DocumentId::new_random(), LINES, "p1"),
+        Err(StoreError::NotFound(_))
+    ));
+}

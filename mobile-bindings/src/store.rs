@@ -6,7 +6,7 @@ use enlace_core::DocumentId;
 use enlace_core::model::action_item::ActionItemEdit;
 use enlace_core::model::client_visit::ClientVisitEdit;
 use enlace_core::model::meeting_note::MeetingNoteEdit;
-use enlace_core::model::storecheck::{IssueType, Kpis, Line, Severity, StorecheckEdit};
+use enlace_core::model::storecheck::{IssueType, Kpis, LINES, Line, Severity, StorecheckEdit};
 use enlace_core::model::{ActionItem, ClientVisit, MeetingNote, Storecheck};
 use enlace_core::store::{ObserverId, Query as CoreQuery, Store};
 
@@ -120,9 +120,7 @@ impl EnlaceStore {
         id: DocumentId,
         key: String,
     ) -> Result<Option<Line>, EnlaceError> {
-        Ok(self
-            .store
-            .read(id, |s: &Storecheck| s.lines.get(&key).cloned())?)
+        Ok(self.store.read_entry(id, LINES, &key)?)
     }
 
     /// The KPIs of storecheck `id` (OOS rate, share of shelf, price compliance, perfect-store

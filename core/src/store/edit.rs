@@ -12,7 +12,7 @@ use super::error::StoreError;
 use super::model_glue;
 use super::sqlite::{append_to, write_tx};
 use crate::ids::DocumentId;
-use crate::model::edit::{DocTarget, Editable, ValueTarget};
+use crate::model::edit::{Collection, DocTarget, Editable, Part, Target, ValueTarget};
 use crate::model::{Document, ModelError};
 
 /// Most edits one [`Store::edit`] call takes: a whole storecheck filled in one batch stays far
@@ -120,6 +120,39 @@ impl Store {
         drop(tx);
         self.cache().put(id, entry);
         Ok(out)
+    }
+
+    /// A copy of entry `key` of a collection of document `id` (one storecheck line), or `None`:
+    /// from the cached value when the document is in use, else from the stored document
+    /// without hydrating the rest of it (and without caching it).
+    pub fn read_entry<D, E>(
+        &self,
+        id: DocumentId,
+        collection: Collection<D, E>,
+        key: &str,
+    ) -> Result<Option<E>, StoreError>
+    where
+        D: Document,
+        E: Part,
+    {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let version = row_version(&tx, &id)?.ok_or(StoreError::NotFound(id))?;
+        if let Some(entry) = self.cache().get(&id, version) {
+            typed::<D>(entry, id)?;
+            let value: &mut dyn Any = entry.value.as_mut();
+            if let Some(value) = value.downcast_mut::<D>() {
+                return Ok(ValueTarget::new(value)
+                    .get(collection, key)
+                    .map_err(|e| StoreError::from_model(id, e))?);
+            }
+        }
+        let mut loaded =
+            documents::load(&tx, &id, self.actor())?.ok_or(StoreError::NotFound(id))?;
+        let model = |e| StoreError::from_model(id, e);
+        model_glue::migrate::<D>(&mut loaded.doc).map_err(model)?;
+        let mut target = DocTarget::<D>::new(&mut loaded.doc).map_err(model)?;
+        target.get(collection, key).map_err(model)
     }
 
     /// Sets the memory budget of the loaded-document cache (an estimate, 32 MiB by default);

@@ -322,35 +322,42 @@ impl StorecheckEdit {
     }
 }
 
-type C<E> = Collection<Storecheck, E>;
+/// A collection of a storecheck.
+pub type C<E> = Collection<Storecheck, E>;
 type F<T> = Field<Storecheck, T>;
 
-const LINES: C<Line> = Collection {
+/// Own lines, by key. For typed reads of one entry ([`Store::read_entry`](crate::store::Store::read_entry)).
+pub const LINES: C<Line> = Collection {
     what: "line",
     path: &["lines"],
     get: |s| &mut s.lines,
 };
-const COMPETITORS: C<CompetitorLine> = Collection {
+/// Competitor lines, by key. For typed reads of one entry ([`Store::read_entry`](crate::store::Store::read_entry)).
+pub const COMPETITORS: C<CompetitorLine> = Collection {
     what: "competitor line",
     path: &["competitor_lines"],
     get: |s| &mut s.competitor_lines,
 };
-const BLOCKS: C<CategoryBlock> = Collection {
+/// Category blocks, by key. For typed reads of one entry ([`Store::read_entry`](crate::store::Store::read_entry)).
+pub const BLOCKS: C<CategoryBlock> = Collection {
     what: "category block",
     path: &["category_blocks"],
     get: |s| &mut s.category_blocks,
 };
-const POP_ITEMS: C<PopItem> = Collection {
+/// POP items, by key. For typed reads of one entry ([`Store::read_entry`](crate::store::Store::read_entry)).
+pub const POP_ITEMS: C<PopItem> = Collection {
     what: "POP item",
     path: &["pop_items"],
     get: |s| &mut s.pop_items,
 };
-const ISSUES: C<Issue> = Collection {
+/// Issues, by key. For typed reads of one entry ([`Store::read_entry`](crate::store::Store::read_entry)).
+pub const ISSUES: C<Issue> = Collection {
     what: "issue",
     path: &["issues"],
     get: |s| &mut s.issues,
 };
-const PHOTOS: C<PhotoRef> = Collection {
+/// Photos, by photo id. For typed reads of one entry ([`Store::read_entry`](crate::store::Store::read_entry)).
+pub const PHOTOS: C<PhotoRef> = Collection {
     what: "photo",
     path: &["photos"],
     get: |s| &mut s.photos,

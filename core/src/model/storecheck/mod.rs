@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use autosurgeon::{Hydrate, Reconcile, Text};
 use serde::Serialize;
 
-pub use edit::StorecheckEdit;
+pub use edit::{BLOCKS, COMPETITORS, ISSUES, LINES, PHOTOS, POP_ITEMS, StorecheckEdit};
 pub use extras::{
     CategoryBlock, CompetitorLine, Issue, IssueType, PopCondition, PopItem, Severity,
 };
