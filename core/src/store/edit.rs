@@ -142,9 +142,9 @@ impl Store {
             typed::<D>(entry, id)?;
             let value: &mut dyn Any = entry.value.as_mut();
             if let Some(value) = value.downcast_mut::<D>() {
-                return Ok(ValueTarget::new(value)
+                return ValueTarget::new(value)
                     .get(collection, key)
-                    .map_err(|e| StoreError::from_model(id, e))?);
+                    .map_err(|e| StoreError::from_model(id, e));
             }
         }
         let mut loaded =
