@@ -481,3 +481,27 @@ fn one_line_reads_the_same_cold_and_warm() {
         Err(StoreError::NotFound(_))
     ));
 }
+
+#[test]
+fn a_cold_read_never_serves_a_value_older_than_the_document() {
+    let a = Store::open_in_memory().unwrap();
+    let b = Store::open_in_memory().unwrap();
+    let id = a.create(&base()).unwrap();
+    a.edit::<Storecheck>(id, &[line("p1")]).unwrap();
+    b.merge_from::<Storecheck>(id, &a.load_bytes(id).unwrap().unwrap())
+        .unwrap();
+    b.edit::<Storecheck>(id, &[line("p9")]).unwrap();
+    // `a` holds a value snapshot of its own last edit; the merge moves the document past it.
+    a.merge_from::<Storecheck>(id, &b.load_bytes(id).unwrap().unwrap())
+        .unwrap();
+    a.set_cache_budget(0);
+    let cold: Storecheck = a.get(id).unwrap();
+    assert!(cold.lines.contains_key("p1") && cold.lines.contains_key("p9"));
+    let fresh: Storecheck = hydrate_document(&a.load_raw(id).unwrap().unwrap()).unwrap();
+    assert_eq!(cold, fresh);
+    // After the next edit the snapshot is current again and equals the document.
+    a.edit::<Storecheck>(id, &[line("p2")]).unwrap();
+    let cold: Storecheck = a.get(id).unwrap();
+    let fresh: Storecheck = hydrate_document(&a.load_raw(id).unwrap().unwrap()).unwrap();
+    assert_eq!(cold, fresh);
+}

@@ -283,7 +283,12 @@ fn text_copied_from_another_document_is_an_error_not_a_panic() {
     let second = store
         .create(&Note::new("acme", 0, "Other"))
         .expect("create");
-    let donor: Note = store.get(first).expect("get");
+    // Hydrated from the other document's CRDT (a `get` may come from a value snapshot, whose
+    // texts belong to no document).
+    let donor: Note = enlace_core::model::hydrate_document(
+        &store.load_raw(first).expect("load").expect("present"),
+    )
+    .expect("hydrate");
     let heads = store.heads(second).expect("heads");
     let result = store.update(second, |n: &mut Note| {
         n.body = donor.body.clone();

@@ -13,7 +13,7 @@ use super::limits::{MAX_ENTITIES, check_key, check_len, check_required, check_sh
 use crate::ids::EntityId;
 
 /// A position from the phone's GPS.
-#[derive(Debug, Clone, Copy, PartialEq, Hydrate, Reconcile, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Hydrate, Reconcile, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct GeoPoint {
     /// Latitude in degrees, -90..=90.
@@ -39,7 +39,7 @@ impl GeoPoint {
 
 /// A copy of a reference-data record (`{id, code, name}`) taken when the document pointed at it,
 /// so an old document still reads right after the catalog changes.
-#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SnapshotRef {
     /// The server's id of the record.
@@ -62,7 +62,7 @@ impl SnapshotRef {
 ///
 /// Adding puts `true` under the id; removing deletes the key. automerge keeps a put that is
 /// concurrent with a delete, so a concurrent add wins over a remove.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct IdSet(BTreeSet<String>);
 

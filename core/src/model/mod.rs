@@ -37,6 +37,7 @@ pub mod photo;
 pub mod rules;
 pub mod status;
 pub mod storecheck;
+pub mod text_serde;
 pub mod time;
 pub mod utf16;
 
@@ -126,7 +127,17 @@ pub struct Listing {
 
 /// A typed document kind that the store can create, hydrate, update and index.
 /// `Send + 'static` because the store keeps values of documents in use in its cache.
-pub trait Document: Hydrate + Reconcile + Clone + std::fmt::Debug + Send + 'static {
+/// `Serialize + DeserializeOwned` for the store's value snapshots.
+pub trait Document:
+    Hydrate
+    + Reconcile
+    + Clone
+    + std::fmt::Debug
+    + Send
+    + 'static
+    + serde::Serialize
+    + serde::de::DeserializeOwned
+{
     /// Which kind this type is; written to the root `kind` field.
     const KIND: DocumentKind;
     /// The schema version this code writes; older documents are migrated on load.

@@ -155,6 +155,13 @@ impl Hydrate for Currency {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Currency {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <String as serde::Deserialize>::deserialize(d)?;
+        Currency::from_code(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 impl Serialize for Currency {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.code)
@@ -162,7 +169,9 @@ impl Serialize for Currency {
 }
 
 /// An amount of money: integer minor units (centavos, cents; whole pesos for CLP) and a currency.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Hydrate, Reconcile, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Hydrate, Reconcile, Serialize, serde::Deserialize,
+)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Money {
     /// The amount in the currency's minor units.

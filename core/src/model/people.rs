@@ -39,7 +39,7 @@ str_enum! {
 }
 
 /// Someone at a visit or meeting. Keyed by its own id in an `attendees` map.
-#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Attendee {
     /// Agency or client.

@@ -32,7 +32,7 @@ str_enum! {
 }
 
 /// A reference to a photo blob.
-#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile, Serialize)]
+#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PhotoRef {
     /// The photo's id (also its key in the `photos` map).

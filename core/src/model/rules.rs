@@ -53,7 +53,7 @@ str_enum! {
 }
 
 /// Arrival at a place (ONCE): when, where, how.
-#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile, Serialize)]
+#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CheckIn {
     /// When (the phone's clock: information, not an ordering).

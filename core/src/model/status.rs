@@ -59,7 +59,7 @@ pub enum Authority {
 }
 
 /// A grow-only record of reached states, in rounds opened by server reopen commands.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Lifecycle<S: LifecycleState> {
     rounds: BTreeMap<u32, BTreeSet<S>>,
 }

@@ -70,7 +70,7 @@ impl Hydrate for TimeZone {
 }
 
 /// A moment in time and the zone it was captured in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Hydrate, Reconcile, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Hydrate, Reconcile, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Instant {
     /// Milliseconds since the Unix epoch, UTC.
@@ -94,6 +94,13 @@ impl Instant {
             utc_ms,
             zone: TimeZone::utc(),
         }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TimeZone {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <String as serde::Deserialize>::deserialize(d)?;
+        TimeZone::new(&s).map_err(serde::de::Error::custom)
     }
 }
 

@@ -44,6 +44,11 @@ pub(crate) struct Cached {
     pub stats: DocumentStats,
     /// The heads stored in the row (`doc`'s heads, unless a migration is pending in memory).
     pub stored_heads: Vec<ChangeHash>,
+    /// Serialises `value` for its snapshot (the entry knows its own type) and names its kind.
+    pub snapshot_of: fn(&dyn Any) -> Option<(&'static str, serde_json::Result<Vec<u8>>)>,
+    /// Edited since its value snapshot was last written: the snapshot is written when the
+    /// entry leaves the cache (or the store is dropped), not on every tap.
+    pub snapshot_due: bool,
 }
 
 impl std::fmt::Debug for Cached {
@@ -58,7 +63,12 @@ impl std::fmt::Debug for Cached {
 
 impl Cached {
     /// An entry from a document just loaded, with its typed value.
-    pub fn new(loaded: Loaded, value: Box<dyn Any + Send>, seq: i64) -> Self {
+    pub fn new(
+        loaded: Loaded,
+        value: Box<dyn Any + Send>,
+        seq: i64,
+        snapshot_of: fn(&dyn Any) -> Option<(&'static str, serde_json::Result<Vec<u8>>)>,
+    ) -> Self {
         let Loaded {
             mut doc,
             stats,
@@ -74,6 +84,8 @@ impl Cached {
             last_chunk,
             stats,
             stored_heads,
+            snapshot_of,
+            snapshot_due: false,
         }
     }
 
@@ -120,10 +132,11 @@ pub(crate) fn row_version(
 }
 
 impl DocCache {
-    /// Sets the memory budget, evicting what no longer fits; 0 turns the cache off.
-    pub fn set_budget(&mut self, bytes: usize) {
+    /// Sets the memory budget, evicting what no longer fits (returned, for their snapshots);
+    /// 0 turns the cache off.
+    pub fn set_budget(&mut self, bytes: usize) -> Vec<(DocumentId, Cached)> {
         self.budget = bytes;
-        self.evict();
+        self.evict()
     }
 
     /// Takes the entry of `id` out of the cache if it is still current for `version` (the row's
@@ -153,15 +166,17 @@ impl DocCache {
     }
 
     /// Puts an entry (back) in, then evicts the least recently used until within budget.
-    pub fn put(&mut self, id: DocumentId, entry: Cached) {
+    /// Returns what left the cache (the entry itself when it does not fit), so the caller can
+    /// write the snapshots they owe.
+    pub fn put(&mut self, id: DocumentId, entry: Cached) -> Vec<(DocumentId, Cached)> {
         self.forget(&id);
         if entry.cost() > self.budget {
-            return;
+            return vec![(id, entry)];
         }
         self.tick += 1;
         self.used += entry.cost();
         self.entries.insert(id, (self.tick, entry));
-        self.evict();
+        self.evict()
     }
 
     /// Drops the entry of `id`, if any.
@@ -176,7 +191,8 @@ impl DocCache {
         (self.used, self.entries.len())
     }
 
-    fn evict(&mut self) {
+    fn evict(&mut self) -> Vec<(DocumentId, Cached)> {
+        let mut gone = Vec::new();
         while self.used > self.budget {
             let Some(oldest) = self
                 .entries
@@ -186,7 +202,11 @@ impl DocCache {
             else {
                 break;
             };
-            self.forget(&oldest);
+            if let Some((_, e)) = self.entries.remove(&oldest) {
+                self.used -= e.cost();
+                gone.push((oldest, e));
+            }
         }
+        gone
     }
 }

@@ -10,6 +10,7 @@ use super::cache::{Cached, row_version};
 use super::documents;
 use super::error::StoreError;
 use super::model_glue;
+use super::snapshot;
 use super::sqlite::{append_to, write_tx};
 use crate::ids::DocumentId;
 use crate::model::edit::{Collection, DocTarget, Editable, Part, Target, ValueTarget};
@@ -50,11 +51,13 @@ impl Store {
         }
         let listing = typed::<D>(&entry, id)?.listing();
         let written = append_to(&tx, id, &mut entry, Some(&listing))?;
+        entry.snapshot_due |= written.is_some();
         tx.commit()?;
         if written.is_some() {
             self.compact_entry(&mut conn, id, &mut entry);
         }
-        self.cache().put(id, entry);
+        let gone = self.cache().put(id, entry);
+        self.write_snapshots(&mut conn, gone);
         drop(conn);
         if written.is_some() {
             self.observers().notify(&[id]);
@@ -93,11 +96,13 @@ impl Store {
         }
         let listing = typed::<D>(&entry, id)?.listing();
         let written = append_to(&tx, id, &mut entry, Some(&listing))?;
+        entry.snapshot_due |= written.is_some();
         tx.commit()?;
         if written.is_some() {
             self.compact_entry(&mut conn, id, &mut entry);
         }
-        self.cache().put(id, entry);
+        let gone = self.cache().put(id, entry);
+        self.write_snapshots(&mut conn, gone);
         drop(conn);
         self.observers().notify(&[new_id, id]);
         Ok(())
@@ -115,10 +120,17 @@ impl Store {
         if let Some(entry) = self.cache().get(&id, version) {
             return Ok(f(typed::<D>(entry, id)?));
         }
-        let entry = load_entry::<D>(&tx, self, id, version.0)?;
+        if let Some(value) = snapshot::read::<D>(&tx, &id, version.0)? {
+            return Ok(f(&value));
+        }
+        let mut entry = load_entry::<D>(&tx, self, id, version.0)?;
+        // No current snapshot (the document last changed through sync, or was never edited
+        // here): write one when the entry leaves the cache, so the next cold read is cheap.
+        entry.snapshot_due = true;
         let out = f(typed::<D>(&entry, id)?);
         drop(tx);
-        self.cache().put(id, entry);
+        let gone = self.cache().put(id, entry);
+        self.write_snapshots(&mut conn, gone);
         Ok(out)
     }
 
@@ -158,14 +170,39 @@ impl Store {
     /// Sets the memory budget of the loaded-document cache (an estimate, 32 MiB by default);
     /// 0 turns it off.
     pub fn set_cache_budget(&self, bytes: usize) {
-        let _conn = self.conn();
-        self.cache().set_budget(bytes);
+        let mut conn = self.conn();
+        let gone = self.cache().set_budget(bytes);
+        self.write_snapshots(&mut conn, gone);
     }
 
     /// The cache's estimated bytes and number of documents held.
     pub fn cache_usage(&self) -> (usize, usize) {
         let _conn = self.conn();
         self.cache().usage()
+    }
+
+    /// Writes the value snapshots that entries leaving the cache owe, in one transaction. A
+    /// failure is logged, not returned: the snapshot is an optimisation (the next cold read
+    /// loads the CRDT instead), and the write that made it due has long succeeded.
+    pub(super) fn write_snapshots(&self, conn: &mut Connection, gone: Vec<(DocumentId, Cached)>) {
+        let due: Vec<_> = gone.into_iter().filter(|(_, e)| e.snapshot_due).collect();
+        if due.is_empty() {
+            return;
+        }
+        let result = write_tx(conn).and_then(|tx| {
+            for (id, entry) in &due {
+                if let Some((kind, bytes)) = (entry.snapshot_of)(entry.value.as_ref()) {
+                    snapshot::write_bytes(&tx, id, entry.seq, kind, bytes)?;
+                }
+            }
+            Ok(tx.commit()?)
+        });
+        if let Err(error) = result {
+            tracing::warn!(
+                error = &error as &dyn std::error::Error,
+                "value snapshots not written"
+            );
+        }
     }
 
     /// The cached entry of `id` if current, else one freshly loaded.
@@ -190,7 +227,7 @@ fn load_entry<D: Document>(
     seq: i64,
 ) -> Result<Cached, StoreError> {
     let loaded = documents::load(conn, &id, store.actor())?.ok_or(StoreError::NotFound(id))?;
-    let mut entry = Cached::new(loaded, Box::new(()), seq);
+    let mut entry = Cached::new(loaded, Box::new(()), seq, snapshot::serialize::<D>);
     let model = |e| StoreError::from_model(id, e);
     model_glue::migrate::<D>(&mut entry.doc).map_err(model)?;
     let value: D = model_glue::hydrate_document(&entry.doc).map_err(model)?;

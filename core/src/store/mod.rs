@@ -13,7 +13,8 @@
 //! - `model_glue`: the few calls into the typed model.
 //! - `observe`: change observers ([`Store::add_observer`]).
 //! - `edit`: the phone's edit path, [`Store::edit`] (a batch of targeted edits, one change, one
-//!   write) and [`Store::read`]; `cache`: the documents in use, as handle and typed value.
+//!   write) and [`Store::read`]; `cache`: the documents in use, as handle and typed value;
+//!   `snapshot`: a serialised copy of each value, so a cold read skips the CRDT.
 //!
 //! Every mutating call has committed (and synced) its SQLite transaction when it returns `Ok`.
 //!
@@ -38,6 +39,7 @@ mod model_glue;
 mod observe;
 mod registry;
 mod schema;
+mod snapshot;
 mod sqlite;
 mod storage;
 mod sync_state;

@@ -14,7 +14,7 @@ use super::error::StoreError;
 type Migration = fn(&Transaction<'_>) -> rusqlite::Result<()>;
 
 /// Every upgrade, in order. Append only: a released step is never edited.
-const MIGRATIONS: &[Migration] = &[to_v1, to_v2, to_v3];
+const MIGRATIONS: &[Migration] = &[to_v1, to_v2, to_v3, to_v4];
 
 /// The schema version this code writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -111,6 +111,22 @@ fn to_v3(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         CREATE TABLE catch_up_pending (
             doc_id BLOB PRIMARY KEY NOT NULL CHECK (length(doc_id) = 16),
             heads  BLOB NOT NULL
+        );
+        ",
+    )
+}
+
+/// v4: a serialised copy of each document's typed value, written with the phone's edits and
+/// trusted only while the document's catch-up sequence is the one it was written at, so a cold
+/// read does not load and hydrate the CRDT (see `store::snapshot`).
+fn to_v4(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "
+        CREATE TABLE value_snapshots (
+            doc_id BLOB PRIMARY KEY NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+            seq    INTEGER NOT NULL,
+            kind   TEXT NOT NULL,
+            value  BLOB NOT NULL
         );
         ",
     )

@@ -186,6 +186,9 @@ impl Store {
         let snapshot = doc.save();
         documents::insert(tx, &id, &snapshot, &doc.get_heads())?;
         listing::upsert(tx, &id, &listing)?;
+        if let Some((seq, _)) = row_version(tx, &id)? {
+            super::snapshot::write(tx, &id, seq, value)?;
+        }
         Ok(id)
     }
 
@@ -580,6 +583,16 @@ impl Store {
                 "compaction failed; the chunks are kept"
             ),
         }
+    }
+}
+
+impl Drop for Store {
+    /// Writes the value snapshots the cache still owes, so the next session's first read of a
+    /// document edited in this one is cheap. Failures are logged (see `write_snapshots`).
+    fn drop(&mut self) {
+        let mut conn = self.conn();
+        let gone = self.cache().set_budget(0);
+        self.write_snapshots(&mut conn, gone);
     }
 }
 

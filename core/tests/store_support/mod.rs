@@ -7,13 +7,14 @@ use enlace_core::DocumentId;
 use enlace_core::model::{Document, DocumentKind, Listing, ModelError};
 
 /// A meeting-note-like document: a collaborative body, an account, a status, a date.
-#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile)]
+#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile, serde::Serialize, serde::Deserialize)]
 pub struct Note {
     pub id: String,
     pub account_id: String,
     pub status: String,
     pub date_ms: i64,
     pub title: String,
+    #[serde(with = "enlace_core::model::text_serde")]
     pub body: Text,
     pub counter: u64,
     pub deleted: bool,
@@ -91,7 +92,7 @@ impl Document for Note {
 }
 
 /// An action-item-like document, to have a second kind.
-#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile)]
+#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile, serde::Serialize, serde::Deserialize)]
 pub struct Task {
     pub id: String,
     pub account_id: String,

@@ -81,7 +81,7 @@ str_enum! {
 }
 
 /// The document that gave rise to the item (ONCE).
-#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Source {
     /// Kind of source.
@@ -91,7 +91,7 @@ pub struct Source {
 }
 
 /// A comment: append-only, never edited or removed.
-#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Comment {
     /// Who wrote it.
@@ -110,7 +110,7 @@ impl Comment {
 }
 
 /// An action item document.
-#[derive(Debug, Clone, Hydrate, Reconcile)]
+#[derive(Debug, Clone, Hydrate, Reconcile, serde::Serialize, serde::Deserialize)]
 pub struct ActionItem {
     /// ONCE.
     pub id: DocumentId,
@@ -136,6 +136,7 @@ pub struct ActionItem {
     /// LWW.
     pub priority: Priority,
     /// TEXT.
+    #[serde(with = "crate::model::text_serde")]
     pub description: Text,
     /// STATUS.
     pub status: Lifecycle<ActionItemStatus>,

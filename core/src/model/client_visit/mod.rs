@@ -128,7 +128,7 @@ str_enum! {
 }
 
 /// Where the visit takes place (LWW as a whole).
-#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile, Serialize)]
+#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Location {
     /// Kind of place.
@@ -154,7 +154,7 @@ impl Location {
 }
 
 /// An expense of the visit.
-#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Expense {
     /// Category.
@@ -178,7 +178,7 @@ impl Expense {
 }
 
 /// A client visit document.
-#[derive(Debug, Clone, Hydrate, Reconcile)]
+#[derive(Debug, Clone, Hydrate, Reconcile, serde::Serialize, serde::Deserialize)]
 pub struct ClientVisit {
     /// ONCE.
     pub id: DocumentId,
@@ -214,14 +214,19 @@ pub struct ClientVisit {
     /// LWW soft delete.
     pub deleted: bool,
     /// TEXT.
+    #[serde(with = "crate::model::text_serde")]
     pub objective: Text,
     /// TEXT.
+    #[serde(with = "crate::model::text_serde")]
     pub notes: Text,
     /// TEXT: never shown to the client.
+    #[serde(with = "crate::model::text_serde")]
     pub internal_notes: Text,
     /// TEXT.
+    #[serde(with = "crate::model::text_serde")]
     pub outcome_note: Text,
     /// TEXT.
+    #[serde(with = "crate::model::text_serde")]
     pub next_steps: Text,
     /// MAP.
     pub attendees: BTreeMap<String, Attendee>,

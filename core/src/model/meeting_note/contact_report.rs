@@ -66,7 +66,7 @@ str_enum! {
 }
 
 /// A recipient of the report, keyed by its own id in `distribution`.
-#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Recipient {
     /// Name.
@@ -96,7 +96,9 @@ impl Recipient {
 }
 
 /// The contact report section.
-#[derive(Debug, Clone, PartialEq, Default, Hydrate, Reconcile)]
+#[derive(
+    Debug, Clone, PartialEq, Default, Hydrate, Reconcile, serde::Serialize, serde::Deserialize,
+)]
 pub struct ContactReport {
     /// ONCE: the number the server assigns when it sends the report.
     pub report_no: Option<String>,

@@ -49,7 +49,7 @@ str_enum! {
 }
 
 /// A meeting note document.
-#[derive(Debug, Clone, Hydrate, Reconcile)]
+#[derive(Debug, Clone, Hydrate, Reconcile, serde::Serialize, serde::Deserialize)]
 pub struct MeetingNote {
     /// ONCE.
     pub id: DocumentId,
@@ -79,8 +79,10 @@ pub struct MeetingNote {
     /// LWW soft delete.
     pub deleted: bool,
     /// TEXT: the notes.
+    #[serde(with = "crate::model::text_serde")]
     pub body: Text,
     /// TEXT: never in the client-facing report.
+    #[serde(with = "crate::model::text_serde")]
     pub internal_notes: Text,
     /// MAP (grouped by `party` when shown).
     pub attendees: BTreeMap<String, Attendee>,

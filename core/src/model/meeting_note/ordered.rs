@@ -51,7 +51,7 @@ str_enum! {
 }
 
 /// An agenda point.
-#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile, Serialize)]
+#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct AgendaItem {
     /// Fractional order key.
@@ -78,12 +78,13 @@ impl AgendaItem {
 }
 
 /// A decision taken.
-#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile)]
+#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Decision {
     /// Fractional order key.
     pub order: String,
     /// TEXT.
+    #[serde(with = "crate::model::text_serde")]
     pub text: Text,
     /// SET of attendee ids who agreed.
     pub agreed_by: IdSet,
@@ -100,12 +101,13 @@ impl Decision {
 }
 
 /// A question left open.
-#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile)]
+#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct OpenQuestion {
     /// Fractional order key.
     pub order: String,
     /// TEXT.
+    #[serde(with = "crate::model::text_serde")]
     pub text: Text,
     /// Soft delete.
     pub deleted: bool,
@@ -119,7 +121,7 @@ impl OpenQuestion {
 }
 
 /// A link to an action item document, in display order.
-#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ActionRef {
     /// Fractional order key.

@@ -12,7 +12,7 @@ use crate::model::money::Money;
 use crate::model::rules::check_quantity;
 
 /// A competitor's product on the same shelf.
-#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile)]
+#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CompetitorLine {
     /// ONCE: the product snapshot (`is_own` false).
@@ -45,7 +45,7 @@ impl CompetitorLine {
 }
 
 /// A category's whole shelf: its total facings are the share-of-shelf denominator.
-#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct CategoryBlock {
     /// Category name ("Vinos tintos").
@@ -69,7 +69,7 @@ str_enum! {
 }
 
 /// Display material (POP): expected by the agreement, present or not, in what condition.
-#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct PopItem {
     /// What it is ("cabecera Navidad").
@@ -115,7 +115,7 @@ str_enum! {
 }
 
 /// A problem found in the store.
-#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile)]
+#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Issue {
     /// LWW: the kind of problem (stored as `type`).
@@ -126,6 +126,7 @@ pub struct Issue {
     /// LWW: the line it concerns, if any (a key of `lines`).
     pub line_key: Option<String>,
     /// TEXT.
+    #[serde(with = "crate::model::text_serde")]
     pub description: Text,
     /// LWW: the action item opened for it.
     pub action_item_id: Option<DocumentId>,

@@ -87,7 +87,7 @@ str_enum! {
 }
 
 /// The catalog product as it was when the line was added (ONCE).
-#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ProductSnapshot {
     /// Barcode.
@@ -110,7 +110,7 @@ impl ProductSnapshot {
 }
 
 /// What the account expects of this product in this store (ONCE, from the catalog).
-#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Expected {
     /// The store must carry it.
@@ -122,7 +122,7 @@ pub struct Expected {
 }
 
 /// A promotion seen on the shelf.
-#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Promo {
     /// Running now.
@@ -144,7 +144,7 @@ impl Promo {
 }
 
 /// One own-product line, keyed by product id (or `product@location`) in `lines`.
-#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile)]
+#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Line {
     /// ONCE: the product snapshot.
@@ -173,6 +173,7 @@ pub struct Line {
     /// as deleted until someone clears the flag (undo).
     pub deleted: bool,
     /// TEXT.
+    #[serde(with = "crate::model::text_serde")]
     pub note: Text,
     /// SET of photo ids in the storecheck's `photos`.
     pub photo_ids: IdSet,

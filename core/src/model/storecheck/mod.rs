@@ -65,7 +65,7 @@ impl LifecycleState for StorecheckStatus {
 }
 
 /// The store as it was in the catalog when the storecheck was created (ONCE).
-#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct StoreSnapshot {
     /// The server's store id.
@@ -81,7 +81,7 @@ pub struct StoreSnapshot {
 }
 
 /// A storecheck document.
-#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile)]
+#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile, serde::Serialize, serde::Deserialize)]
 pub struct Storecheck {
     /// ONCE.
     pub id: DocumentId,
@@ -109,8 +109,10 @@ pub struct Storecheck {
     /// LWW soft delete of the whole document.
     pub deleted: bool,
     /// TEXT.
+    #[serde(with = "crate::model::text_serde")]
     pub general_notes: Text,
     /// TEXT.
+    #[serde(with = "crate::model::text_serde")]
     pub review_comment: Text,
     /// MAP: own lines keyed by product id.
     pub lines: BTreeMap<String, Line>,
