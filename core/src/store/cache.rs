@@ -28,6 +28,10 @@ pub const DEFAULT_CACHE_BYTES: usize = 32 * 1024 * 1024;
 /// estimate used only to bound the cache.
 const MEMORY_PER_STORED_BYTE: usize = 80;
 
+/// Serialises a cached value for its snapshot (the entry knows its own type): the kind's name
+/// and the JSON, or `None` when the value is not of that type.
+pub(crate) type SnapshotOf = fn(&dyn Any) -> Option<(&'static str, serde_json::Result<Vec<u8>>)>;
+
 /// One document in memory.
 pub(crate) struct Cached {
     /// The automerge handle, with the store's actor.
@@ -45,7 +49,7 @@ pub(crate) struct Cached {
     /// The heads stored in the row (`doc`'s heads, unless a migration is pending in memory).
     pub stored_heads: Vec<ChangeHash>,
     /// Serialises `value` for its snapshot (the entry knows its own type) and names its kind.
-    pub snapshot_of: fn(&dyn Any) -> Option<(&'static str, serde_json::Result<Vec<u8>>)>,
+    pub snapshot_of: SnapshotOf,
     /// Edited since its value snapshot was last written: the snapshot is written when the
     /// entry leaves the cache (or the store is dropped), not on every tap.
     pub snapshot_due: bool,
@@ -67,7 +71,7 @@ impl Cached {
         loaded: Loaded,
         value: Box<dyn Any + Send>,
         seq: i64,
-        snapshot_of: fn(&dyn Any) -> Option<(&'static str, serde_json::Result<Vec<u8>>)>,
+        snapshot_of: SnapshotOf,
     ) -> Self {
         let Loaded {
             mut doc,
