@@ -35,6 +35,7 @@ mod engine_io;
 mod error;
 mod listing;
 mod meta;
+pub mod migrations;
 mod model_glue;
 mod observe;
 mod registry;

@@ -6,12 +6,14 @@
 //! the next open resumes from there. A file from a newer version of this code is refused rather
 //! than guessed at.
 
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, Transaction};
+
+use super::migrations::{Refusal, Step};
 
 use super::error::StoreError;
 
 /// One upgrade step: from version `i` to `i + 1` for the step at index `i`.
-type Migration = fn(&Transaction<'_>) -> rusqlite::Result<()>;
+type Migration = Step<StoreError>;
 
 /// Every upgrade, in order. Append only: a released step is never edited.
 const MIGRATIONS: &[Migration] = &[to_v1, to_v2, to_v3, to_v4];
@@ -20,7 +22,7 @@ const MIGRATIONS: &[Migration] = &[to_v1, to_v2, to_v3, to_v4];
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// v1: documents (snapshot + chunks), the listing index, sync states, meta.
-fn to_v1(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+fn to_v1(tx: &Transaction<'_>) -> Result<(), StoreError> {
     tx.execute_batch(
         "
         -- Small per-store facts: the storage id, the actor id.
@@ -76,11 +78,12 @@ fn to_v1(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         ) WITHOUT ROWID;
         ",
     )
+    .map_err(StoreError::from)
 }
 
 /// v2: the document registry a server keeps (kind, account, creator per document), written once
 /// in the transaction of the document's first change.
-fn to_v2(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+fn to_v2(tx: &Transaction<'_>) -> Result<(), StoreError> {
     tx.execute_batch(
         "
         CREATE TABLE registry (
@@ -94,12 +97,13 @@ fn to_v2(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         CREATE INDEX registry_account ON registry (account_id);
         ",
     )
+    .map_err(StoreError::from)
 }
 
 /// v3: each document row counts its chunks and their bytes, so that deciding whether a write
 /// is due for compaction reads one row instead of every chunk of the document; and a device
 /// records the documents a catch-up page said differ until it holds their changes.
-fn to_v3(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+fn to_v3(tx: &Transaction<'_>) -> Result<(), StoreError> {
     tx.execute_batch(
         "
         ALTER TABLE documents ADD COLUMN chunk_count INTEGER NOT NULL DEFAULT 0;
@@ -114,12 +118,13 @@ fn to_v3(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         );
         ",
     )
+    .map_err(StoreError::from)
 }
 
 /// v4: a serialised copy of each document's typed value, written with the phone's edits and
 /// trusted only while the document's catch-up sequence is the one it was written at, so a cold
 /// read does not load and hydrate the CRDT (see `store::snapshot`).
-fn to_v4(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+fn to_v4(tx: &Transaction<'_>) -> Result<(), StoreError> {
     tx.execute_batch(
         "
         CREATE TABLE value_snapshots (
@@ -130,12 +135,11 @@ fn to_v4(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         );
         ",
     )
+    .map_err(StoreError::from)
 }
 
-/// Reads `PRAGMA user_version`.
-pub(crate) fn user_version(conn: &Connection) -> Result<u32, StoreError> {
-    let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    u32::try_from(v).map_err(|_| StoreError::corrupt(format!("negative schema version {v}")))
+fn refused(refusal: Refusal) -> StoreError {
+    StoreError::corrupt(refusal.to_string())
 }
 
 /// Brings the schema up to [`SCHEMA_VERSION`], one step per transaction.
@@ -144,31 +148,20 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
 }
 
 fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), StoreError> {
-    loop {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // Read inside the write lock: another process may have upgraded meanwhile.
-        let version = user_version(&tx)?;
-        if version > SCHEMA_VERSION {
-            return Err(StoreError::corrupt(format!(
-                "schema version {version} is newer than supported {SCHEMA_VERSION}"
-            )));
-        }
-        if version >= target {
-            return Ok(());
-        }
-        let step = MIGRATIONS
-            .get(version as usize)
-            .ok_or_else(|| StoreError::corrupt(format!("no migration from version {version}")))?;
-        step(&tx)?;
-        tx.pragma_update(None, "user_version", version + 1)?;
-        tx.commit()?;
-        tracing::info!(from = version, to = version + 1, "store schema upgraded");
-    }
+    super::migrations::run(conn, MIGRATIONS, target, "store", refused)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Reads `PRAGMA user_version`.
+    fn user_version(conn: &Connection) -> Result<u32, StoreError> {
+        super::super::migrations::user_version(conn).map_err(|e| match e {
+            Ok(refusal) => refused(refusal),
+            Err(sqlite) => StoreError::from(sqlite),
+        })
+    }
 
     fn tables(conn: &Connection) -> Vec<String> {
         let mut stmt = conn

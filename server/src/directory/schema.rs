@@ -1,11 +1,12 @@
 //! The directory's tables and their one migration path (`PRAGMA user_version`, one function per
-//! upgrade, each in its own transaction with the version bump).
+//! upgrade, each in its own transaction with the version bump, run by core's migration runner).
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+use enlace_core::store::migrations::{self, Refusal};
+use rusqlite::{Connection, OptionalExtension, Transaction};
 
 use super::DirectoryError;
 
-type Migration = fn(&Transaction<'_>) -> Result<(), DirectoryError>;
+type Migration = migrations::Step<DirectoryError>;
 
 /// Every upgrade, in order. Append only.
 const MIGRATIONS: &[Migration] = &[to_v1, to_v2];
@@ -219,41 +220,26 @@ fn refuse_case_collisions(tx: &Transaction<'_>) -> Result<(), DirectoryError> {
     }
 }
 
-fn user_version(conn: &Connection) -> Result<u32, DirectoryError> {
-    let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    u32::try_from(v).map_err(|_| DirectoryError::Corrupt(format!("schema version {v}")))
+fn refused(refusal: Refusal) -> DirectoryError {
+    DirectoryError::Corrupt(format!("directory {refusal}"))
 }
 
-/// Brings the schema up to [`SCHEMA_VERSION`], one step per transaction.
+/// Brings the schema up to [`SCHEMA_VERSION`], one step per transaction (core's one migration
+/// runner).
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), DirectoryError> {
-    loop {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let version = user_version(&tx)?;
-        if version > SCHEMA_VERSION {
-            return Err(DirectoryError::Corrupt(format!(
-                "directory schema version {version} is newer than supported {SCHEMA_VERSION}"
-            )));
-        }
-        if version == SCHEMA_VERSION {
-            return Ok(());
-        }
-        let step = MIGRATIONS
-            .get(version as usize)
-            .ok_or_else(|| DirectoryError::Corrupt(format!("no migration from {version}")))?;
-        step(&tx)?;
-        tx.pragma_update(None, "user_version", version + 1)?;
-        tx.commit()?;
-        tracing::info!(
-            from = version,
-            to = version + 1,
-            "directory schema upgraded"
-        );
-    }
+    migrations::run(conn, MIGRATIONS, SCHEMA_VERSION, "directory", refused)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn user_version(conn: &Connection) -> Result<u32, DirectoryError> {
+        migrations::user_version(conn).map_err(|e| match e {
+            Ok(refusal) => refused(refusal),
+            Err(sqlite) => DirectoryError::from(sqlite),
+        })
+    }
 
     /// A directory at `version`, with `rows` written in that version's schema.
     fn at_version(version: u32, rows: &str) -> Connection {
