@@ -21,10 +21,10 @@ use super::shared::{Refusal, Shared};
 use super::{ClientConfig, ClientError, SyncMode, backoff};
 use crate::ids::DocumentId;
 use crate::model::listing_of;
-use crate::store::{PendingCatchUp, Store};
+use crate::store::{PendingCatchUp, Store, StoreError};
 use crate::sync::{
-    AllowAll, Announce, ConnectionId, Direction, Effect, Engine, EngineConfig, Event, Role,
-    StorageFailure, Timestamp, catchup,
+    AllowAll, Announce, ConnectionId, Direction, Effect, Engine, EngineConfig, Event,
+    LoadedDocument, Role, StorageFailure, Timestamp, catchup,
 };
 use crate::wire::{DecodeError, DecodeLimits, Message, decode, encode};
 
@@ -490,10 +490,8 @@ impl Driver {
     fn local_effect(&mut self, effect: Effect) -> Option<Vec<Effect>> {
         match effect {
             Effect::Load { doc } => {
-                let result = self
-                    .store
-                    .load_for_engine(doc)
-                    .map_err(|e| StorageFailure(e.to_string()));
+                let result =
+                    load_for_engine(&self.store, doc).map_err(|e| StorageFailure(e.to_string()));
                 Some(
                     self.engine
                         .handle(self.now(), Event::Loaded { doc, result }),
@@ -590,4 +588,12 @@ async fn connect(config: &ClientConfig) -> Result<Socket, ClientError> {
                 other => ClientError::Connect(other.to_string()),
             })?;
     Ok(socket)
+}
+
+/// A document and its sync states as the engine's `Event::Loaded` wants them.
+fn load_for_engine(store: &Store, doc: DocumentId) -> Result<LoadedDocument, StoreError> {
+    Ok(LoadedDocument {
+        data: store.load_raw(doc)?.map(|mut d| d.save()),
+        sync_states: store.sync_states(doc)?,
+    })
 }

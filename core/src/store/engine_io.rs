@@ -1,5 +1,6 @@
 //! What a sync engine driver needs from the store beyond the typed API: every sync state of a
-//! document, and the saved bytes of a document in the shape the engine loads.
+//! document, and what a peer's sync states say it holds. (The store knows nothing of the engine's
+//! types: the drivers, a layer above both, put the two together.)
 
 use std::collections::HashMap;
 
@@ -10,21 +11,11 @@ use super::error::StoreError;
 use super::sqlite::Store;
 use super::sync_state;
 use crate::ids::{DocumentId, StorageId};
-use crate::sync::LoadedDocument;
 
 impl Store {
     /// Every saved sync state of `doc`, per peer storage id.
     pub fn sync_states(&self, doc: DocumentId) -> Result<Vec<(StorageId, Vec<u8>)>, StoreError> {
         sync_state::load_all(&self.conn(), &doc)
-    }
-
-    /// A document and its sync states as the engine's `Event::Loaded` wants them.
-    pub fn load_for_engine(&self, doc: DocumentId) -> Result<LoadedDocument, StoreError> {
-        let data = self.load_raw(doc)?.map(|mut d| d.save());
-        Ok(LoadedDocument {
-            data,
-            sync_states: self.sync_states(doc)?,
-        })
     }
 
     /// Whether a peer's persisted sync state shows it holds every change of `doc` stored here

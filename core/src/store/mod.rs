@@ -60,9 +60,9 @@ pub use schema::SCHEMA_VERSION;
 pub use sqlite::{BUSY_TIMEOUT, Store};
 pub use storage::{IndexFn, MergeOutcome, Merged, Storage};
 
-/// Largest input [`Store::merge_changes_with`] accepts: 64 MiB, well above the 5 MB stress-size
-/// storecheck of `domain.md`, low enough that one hostile message cannot exhaust a phone.
-pub const MAX_MERGE_BYTES: usize = 64 * 1024 * 1024;
+/// Largest input [`Store::merge_changes_with`] accepts: the wire's
+/// [`MAX_AUTOMERGE_BYTES`](crate::wire::MAX_AUTOMERGE_BYTES), 64 MiB.
+pub const MAX_MERGE_BYTES: usize = crate::wire::MAX_AUTOMERGE_BYTES;
 
 /// Most rows one [`Query`] may ask for. Lists page through larger sets.
 pub const MAX_QUERY_LIMIT: u32 = 1_000;

@@ -52,7 +52,7 @@ pub struct EngineConfig {
     /// (checked with [`check_sync_message`](crate::wire::check_sync_message) before automerge
     /// sees the message); a larger one closes its connection. automerge inflates on the
     /// engine's thread, so this bounds what one message can cost everyone else. Default
-    /// [`MAX_MERGE_BYTES`](crate::store::MAX_MERGE_BYTES); a server sets its own, lower bound.
+    /// [`MAX_AUTOMERGE_BYTES`](crate::wire::MAX_AUTOMERGE_BYTES); a server sets its own, lower bound.
     pub max_sync_inflated_bytes: u64,
 }
 
@@ -72,7 +72,7 @@ impl EngineConfig {
             sweep_interval: Duration::from_secs(1),
             ephemeral_session_id: "enlace".to_owned(),
             announce: Announce::AllSubscribed,
-            max_sync_inflated_bytes: crate::store::MAX_MERGE_BYTES as u64,
+            max_sync_inflated_bytes: crate::wire::MAX_AUTOMERGE_BYTES as u64,
         }
     }
 }

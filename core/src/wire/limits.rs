@@ -68,3 +68,9 @@ impl fmt::Display for Limit {
         })
     }
 }
+
+/// Largest automerge input (changes or a saved document, once inflated) any layer accepts:
+/// 64 MiB, well above the 5 MB stress-size storecheck of `domain.md`, low enough that one
+/// hostile message cannot exhaust a phone. The store's merge bound and the engine's default
+/// inflate bound are this one number.
+pub const MAX_AUTOMERGE_BYTES: usize = 64 * 1024 * 1024;

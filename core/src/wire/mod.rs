@@ -50,7 +50,7 @@ mod sync_guard;
 pub use codec::{decode, encode};
 pub use error::{DecodeError, FieldError};
 pub use inflate::{InflateError, check_automerge_bytes};
-pub use limits::{DecodeLimits, Limit};
+pub use limits::{DecodeLimits, Limit, MAX_AUTOMERGE_BYTES};
 pub use message::{ChangedDocument, Message, PROTOCOL_V1, PeerMetadata, RefusalCode, RemoteHeads};
 pub use sync_guard::{
     MAX_BLOOM_PROBES, SyncDataError, UnsafeSyncMessage, check_sync_data, check_sync_message,
