@@ -30,39 +30,10 @@ impl Store {
     where
         D: Editable,
     {
-        if edits.len() > MAX_EDITS_PER_BATCH {
-            return Err(StoreError::TooLarge {
-                what: "edit batch",
-                len: edits.len(),
-                max: MAX_EDITS_PER_BATCH,
-            });
-        }
         if edits.is_empty() {
             return Ok(());
         }
-        let mut conn = self.conn();
-        let tx = write_tx(&mut conn)?;
-        let mut entry = self.take_entry::<D>(&tx, id)?;
-        let applied = apply_all::<D>(&mut entry, edits);
-        if let Err(e) = applied {
-            // The handle is a copy in memory: drop it (and its half-applied batch) rather than
-            // trust a rollback; the next call reloads from the store.
-            return Err(StoreError::from_edit(id, e));
-        }
-        let listing = typed::<D>(&entry, id)?.listing();
-        let written = append_to(&tx, id, &mut entry, Some(&listing))?;
-        entry.snapshot_due |= written.is_some();
-        tx.commit()?;
-        if written.is_some() {
-            self.compact_entry(&mut conn, id, &mut entry);
-        }
-        let gone = self.cache().put(id, entry);
-        self.write_snapshots(&mut conn, gone);
-        drop(conn);
-        if written.is_some() {
-            self.observers().notify(&[id]);
-        }
-        Ok(())
+        self.edit_with::<D>(id, edits, |_| Ok(None))
     }
 
     /// Creates document `created` and applies `edits` to document `id`, in one transaction:
@@ -80,6 +51,17 @@ impl Store {
         D: Editable,
         N: Document,
     {
+        self.edit_with::<D>(id, edits, |tx| self.insert_new(tx, created).map(Some))
+    }
+
+    /// The edit path of [`Self::edit`] and [`Self::edit_creating`]: `first` runs in the
+    /// transaction before the edits (and may create a document, whose id it returns).
+    fn edit_with<D: Editable>(
+        &self,
+        id: DocumentId,
+        edits: &[D::Edit],
+        first: impl FnOnce(&Connection) -> Result<Option<DocumentId>, StoreError>,
+    ) -> Result<(), StoreError> {
         if edits.len() > MAX_EDITS_PER_BATCH {
             return Err(StoreError::TooLarge {
                 what: "edit batch",
@@ -89,9 +71,11 @@ impl Store {
         }
         let mut conn = self.conn();
         let tx = write_tx(&mut conn)?;
-        let new_id = self.insert_new(&tx, created)?;
+        let created = first(&tx)?;
         let mut entry = self.take_entry::<D>(&tx, id)?;
         if let Err(e) = apply_all::<D>(&mut entry, edits) {
+            // The handle is a copy in memory: drop it (and its half-applied batch) rather than
+            // trust a rollback; the next call reloads from the store.
             return Err(StoreError::from_edit(id, e));
         }
         let listing = typed::<D>(&entry, id)?.listing();
@@ -104,7 +88,10 @@ impl Store {
         let gone = self.cache().put(id, entry);
         self.write_snapshots(&mut conn, gone);
         drop(conn);
-        self.observers().notify(&[new_id, id]);
+        let changed: Vec<DocumentId> = created.into_iter().chain(written.map(|_| id)).collect();
+        if !changed.is_empty() {
+            self.observers().notify(&changed);
+        }
         Ok(())
     }
 
