@@ -11,10 +11,11 @@ use automerge::sync::{Message as SyncMessage, State, SyncDoc};
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, Automerge, ObjType, ROOT, ReadDoc};
 use enlace_core::ids::{DocumentId, PeerId};
-use enlace_core::model::classify;
+use enlace_core::model::{Registration, classify};
+use enlace_core::sync::storage::StorageOp;
 use enlace_core::sync::{
     Access, AccessPolicy, AllowAll, ConnectionId, Direction, Effect, Engine, EngineConfig, Event,
-    LoadedDocument, Role, Timestamp,
+    LoadedDocument, PolicyRefusal, Role, Timestamp,
 };
 use enlace_core::wire::{Message, PROTOCOL_V1, PeerMetadata};
 
@@ -37,10 +38,10 @@ impl AccessPolicy for Checking {
         _doc: &DocumentId,
         after: &Automerge,
         _before: &[automerge::ChangeHash],
-    ) -> Result<(), String> {
+    ) -> Result<Option<Registration>, PolicyRefusal> {
         match classify(after) {
-            Some(c) if c.account_id == "acme" => Ok(()),
-            _ => Err("moved".into()),
+            Some(c) if c.account_id == "acme" => Ok(None),
+            _ => Err(PolicyRefusal::because("moved")),
         }
     }
 }
@@ -124,7 +125,11 @@ fn run(policy: Box<dyn AccessPolicy>, saved: &[u8], changes: usize) -> Duration 
         },
     );
 
-    assert!(effects.iter().any(|e| matches!(e, Effect::Load { .. })));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Storage(StorageOp::Load { .. })))
+    );
     let mut pending = engine.handle(
         now,
         Event::Loaded {
@@ -235,9 +240,10 @@ fn settle(
         let mut events = Vec::new();
         for effect in pending.drain(..) {
             match effect {
-                Effect::Persist { doc, ticket, .. } => events.push(Event::Persisted {
-                    doc,
-                    ticket,
+                // Storage that is never slow: the bench measures the engine, not a disk.
+                Effect::Storage(StorageOp::Persist(request)) => events.push(Event::Persisted {
+                    doc: request.doc,
+                    ticket: request.ticket,
                     result: Ok(()),
                 }),
                 Effect::Send {

@@ -7,6 +7,7 @@ use automerge::sync::{State, SyncDoc};
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ROOT};
 use enlace_core::ids::{DocumentId, PeerId, StorageId};
+use enlace_core::sync::storage::StorageOp;
 use enlace_core::sync::{
     AllowAll, ConnectionId, Direction, Effect, Engine, EngineConfig, Event, Role, Timestamp,
 };
@@ -85,7 +86,7 @@ fn heads_only_message_during_persist_does_not_swallow_the_ack() {
         let mut next = Vec::new();
         for effect in effects {
             match effect {
-                Effect::Load { doc } => next.extend(server.handle(
+                Effect::Storage(StorageOp::Load { doc }) => next.extend(server.handle(
                     {
                         t += 1;
                         Timestamp(t)
@@ -95,7 +96,7 @@ fn heads_only_message_during_persist_does_not_swallow_the_ack() {
                         result: Ok(Default::default()),
                     },
                 )),
-                Effect::Persist { ticket: t, .. } => ticket = Some(t),
+                Effect::Storage(StorageOp::Persist(request)) => ticket = Some(request.ticket),
                 Effect::Send {
                     message: Message::Sync { data, .. },
                     ..

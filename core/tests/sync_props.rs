@@ -5,6 +5,7 @@ use automerge::transaction::Transactable;
 use automerge::{AutoSerde, ObjType, ROOT, ReadDoc};
 use enlace_core::DocumentId;
 use enlace_core::sync::sim::{LinkId, Sim, SimConfig};
+use enlace_core::sync::storage::StorageOp;
 use enlace_core::sync::{
     AllowAll, ConnectionId, Direction, Engine, EngineConfig, Event, Role, Timestamp,
 };
@@ -218,11 +219,11 @@ proptest! {
             // Answer storage at once so the engine gets further.
             for effect in effects {
                 match effect {
-                    enlace_core::sync::Effect::Load { doc } => {
+                    enlace_core::sync::Effect::Storage(StorageOp::Load { doc }) => {
                         engine.handle(Timestamp(now), Event::Loaded { doc, result: Ok(Default::default()) });
                     }
-                    enlace_core::sync::Effect::Persist { doc, ticket, .. } => {
-                        engine.handle(Timestamp(now), Event::Persisted { doc, ticket, result: Ok(()) });
+                    enlace_core::sync::Effect::Storage(StorageOp::Persist(request)) => {
+                        engine.handle(Timestamp(now), Event::Persisted { doc: request.doc, ticket: request.ticket, result: Ok(()) });
                     }
                     _ => {}
                 }

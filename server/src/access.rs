@@ -3,18 +3,20 @@
 //! registry.
 //!
 //! The registry is loaded from the store at start; a new document is registered here when its
-//! first changes pass [`AccessPolicy::check_changes`], and the registration is queued for the hub,
-//! which writes it in the same group commit as the document's first change.
+//! first changes pass [`AccessPolicy::check_changes`], which answers the registration to the
+//! engine: it rides in the document's persist and is written in the same group commit as the
+//! document's first change.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use automerge::{Automerge, ChangeHash};
 use enlace_core::ids::{DocumentId, PeerId};
+use enlace_core::model::authority::AuthorityViolation;
 use enlace_core::model::authority::{self, Writer};
 use enlace_core::model::{DocumentKind, classify};
 use enlace_core::store::Registration;
-use enlace_core::sync::{Access, AccessPolicy, ConnectionId};
+use enlace_core::sync::{Access, AccessPolicy, ConnectionId, PolicyRefusal};
 
 use crate::directory::{AccountId, AccountKey, Principal, Snapshot, UserKey, now_ms};
 
@@ -42,8 +44,6 @@ struct State {
     conns: HashMap<ConnectionId, Principal>,
     peers: HashMap<PeerId, UserKey>,
     registry: HashMap<DocumentId, Registered>,
-    /// New registrations for the hub to store.
-    pending: Vec<(DocumentId, Registration)>,
 }
 
 /// Everything access decisions read, shared by the engine's policy, the upgrade handler, the
@@ -66,7 +66,6 @@ impl SharedAccess {
                 conns: HashMap::new(),
                 peers: HashMap::new(),
                 registry,
-                pending: Vec::new(),
             }),
         })
     }
@@ -117,11 +116,6 @@ impl SharedAccess {
     /// A socket closed.
     pub(crate) fn disconnected(&self, conn: ConnectionId) {
         self.lock().conns.remove(&conn);
-    }
-
-    /// Registrations made since the last call, for the hub to store.
-    pub(crate) fn take_pending(&self) -> Vec<(DocumentId, Registration)> {
-        std::mem::take(&mut self.lock().pending)
     }
 
     /// What `user` may do with `doc`: `Denied` for documents that do not exist too.
@@ -180,14 +174,14 @@ impl ServerPolicy {
 }
 
 impl AccessPolicy for ServerPolicy {
-    fn admit(&self, conn: ConnectionId, peer: &PeerId) -> Result<(), String> {
+    fn admit(&self, conn: ConnectionId, peer: &PeerId) -> Result<(), PolicyRefusal> {
         let mut state = self.shared.lock();
         let Some(user) = state.conns.get(&conn).map(|p| p.user.clone()) else {
-            return Err("not authenticated".into());
+            return Err(Refused::NotAuthenticated.into());
         };
         match state.peers.get(peer) {
             Some(owner) if *owner != user => {
-                return Err("this peer id belongs to another user".into());
+                return Err(Refused::PeerIdTaken.into());
             }
             Some(_) => {}
             None => {
@@ -231,13 +225,13 @@ impl AccessPolicy for ServerPolicy {
         doc: &DocumentId,
         after: &Automerge,
         before: &[ChangeHash],
-    ) -> Result<(), String> {
+    ) -> Result<Option<Registration>, PolicyRefusal> {
         let mut state = self.shared.lock();
         let Some(user) = state.conns.get(&conn).map(|p| p.user.clone()) else {
-            return Err("not authenticated".into());
+            return Err(Refused::NotAuthenticated.into());
         };
         let Some(found) = classify(after) else {
-            return Err("the document has no readable kind and account_id".into());
+            return Err(Refused::Unclassifiable.into());
         };
         match state.registry.get(doc) {
             Some(Registered::Document {
@@ -246,34 +240,40 @@ impl AccessPolicy for ServerPolicy {
                 creator,
             }) => {
                 if found.kind != *kind {
-                    return Err(format!("a {kind} cannot become a {}", found.kind));
+                    return Err(Refused::KindChange {
+                        from: *kind,
+                        to: found.kind,
+                    }
+                    .into());
                 }
                 // Ids are case-insensitive: `ACME` still names `acme`. Debug-quoted: the
                 // account id is the peer's, and reasons reach the logs.
                 if found.account_id.parse::<AccountId>().ok().as_ref() != Some(&account.id) {
-                    return Err(format!(
-                        "a document of account {} cannot move to {:?}",
-                        account.id, found.account_id
-                    ));
+                    return Err(Refused::AccountMove {
+                        from: account.id.clone(),
+                        to: found.account_id,
+                    }
+                    .into());
                 }
                 let writer = Writer {
                     may_review: state.snapshot.may_review(&user, account, creator.as_ref()),
                 };
-                authority::check_write(after, before, *kind, writer).map_err(|e| e.to_string())
+                authority::check_write(after, before, *kind, writer).map_err(Refused::Authority)?;
+                Ok(None)
             }
-            Some(Registered::Unclassified) => Err("unclassified document".into()),
+            Some(Registered::Unclassified) => Err(Refused::Unclassified.into()),
             None => {
                 let Ok(account) = found.account_id.parse::<AccountId>() else {
-                    return Err(format!("malformed account_id {:?}", found.account_id));
+                    return Err(Refused::MalformedAccount(found.account_id).into());
                 };
                 // A document names an account of its creator's organisation.
                 let account = AccountKey::new(user.org.clone(), account);
                 if !state.snapshot.may_create_in(&user, &account) {
-                    return Err(format!("not on the team of account {}", account.id));
+                    return Err(Refused::NotOnTeam(account.id).into());
                 }
                 // Nobody creates a document already sent, numbered or reviewed.
                 authority::check_write(after, before, found.kind, Writer::default())
-                    .map_err(|e| e.to_string())?;
+                    .map_err(Refused::Authority)?;
                 // Stored qualified, `<org>/<id>`: see `auth::registry`.
                 let registration = Registration {
                     kind: Some(found.kind),
@@ -289,9 +289,41 @@ impl AccessPolicy for ServerPolicy {
                         creator: Some(user),
                     },
                 );
-                state.pending.push((*doc, registration));
-                Ok(())
+                Ok(Some(registration))
             }
         }
+    }
+}
+
+/// Why the server refuses a peer or its changes. The message is what the peer is told.
+#[derive(Debug, thiserror::Error)]
+enum Refused {
+    #[error("not authenticated")]
+    NotAuthenticated,
+    #[error("this peer id belongs to another user")]
+    PeerIdTaken,
+    #[error("the document has no readable kind and account_id")]
+    Unclassifiable,
+    #[error("a {from} cannot become a {to}")]
+    KindChange {
+        from: DocumentKind,
+        to: DocumentKind,
+    },
+    // Debug-quoted: the account id is the peer's, and reasons reach the logs.
+    #[error("a document of account {from} cannot move to {to:?}")]
+    AccountMove { from: AccountId, to: String },
+    #[error("unclassified document")]
+    Unclassified,
+    #[error("malformed account_id {0:?}")]
+    MalformedAccount(String),
+    #[error("not on the team of account {0}")]
+    NotOnTeam(AccountId),
+    #[error(transparent)]
+    Authority(AuthorityViolation),
+}
+
+impl From<Refused> for PolicyRefusal {
+    fn from(refused: Refused) -> Self {
+        PolicyRefusal::new(refused)
     }
 }

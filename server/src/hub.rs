@@ -3,8 +3,9 @@
 //! a large document can never stall a socket task or the runtime's workers.
 //!
 //! Effects: `Send` goes to the connection's bounded queue with `try_send` (a queue full by count
-//! or by bytes closes the connection with 4008, "too slow, reconnect"); `Load` and `Persist`/`SaveSyncState` go to
-//! the storage threads, whose answers come back as events; timers fire at `poll_timeout`.
+//! or by bytes closes the connection with 4008, "too slow, reconnect"); storage ops go to the
+//! storage threads (`storage_io`), whose answers come back as events; timers fire at
+//! `poll_timeout`.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::AtomicUsize;
@@ -14,9 +15,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use enlace_core::ids::DocumentId;
-use enlace_core::store::Registration;
-use enlace_core::sync::{CloseReason, ConnectionId, Effect, Engine, Event, Timestamp};
+use enlace_core::sync::{
+    CloseReason, ConnectionId, Effect, Engine, Event, StorageFailure, Timestamp,
+};
 use enlace_core::wire::{Message, encode};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -24,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 use crate::access::SharedAccess;
 use crate::directory::Principal;
 use crate::metrics::{ErrorKind, Metrics};
-use crate::storage_io::{ReadOp, StorageIo, WriteOp};
+use crate::storage_io::StorageIo;
 
 /// Close code for a consumer that fell behind its outbound queue.
 pub const CLOSE_TOO_SLOW: u16 = 4008;
@@ -131,7 +132,6 @@ impl Hub {
                     conns: HashMap::new(),
                     metrics,
                     access,
-                    registrations: HashMap::new(),
                     epoch: Instant::now(),
                     gauges_at: Instant::now(),
                 };
@@ -155,9 +155,6 @@ struct Actor {
     conns: HashMap<ConnectionId, ConnHandle>,
     metrics: Arc<Metrics>,
     access: Option<Arc<SharedAccess>>,
-    /// Registrations of new documents not yet stored: attached to every persist of their
-    /// document until one succeeds, so a failed commit cannot lose them.
-    registrations: HashMap<DocumentId, Registration>,
     epoch: Instant,
     gauges_at: Instant,
 }
@@ -247,18 +244,7 @@ impl Actor {
     fn handle(&mut self, event: Event) {
         let mut events = VecDeque::from([event]);
         while let Some(event) = events.pop_front() {
-            if let Event::Persisted {
-                doc,
-                result: Ok(()),
-                ..
-            } = &event
-            {
-                self.registrations.remove(doc);
-            }
             let effects = self.engine.handle(self.now(), event);
-            if let Some(access) = &self.access {
-                self.registrations.extend(access.take_pending());
-            }
             for effect in effects {
                 if let Some(follow_up) = self.execute(effect) {
                     events.push_back(follow_up);
@@ -314,57 +300,12 @@ impl Actor {
                 }
                 None
             }
-            Effect::Load { doc } => {
-                if !self.storage.load(doc) {
-                    return Some(Event::Loaded {
-                        doc,
-                        result: Err(enlace_core::sync::StorageFailure("loader stopped".into())),
-                    });
-                }
-                None
-            }
-            Effect::Persist {
-                doc,
-                ticket,
-                changes,
-                base,
-                heads,
-            } => {
-                let registration = self.registrations.get(&doc).cloned();
-                if !self.storage.write(WriteOp::Persist {
-                    doc,
-                    ticket,
-                    changes,
-                    base,
-                    heads,
-                    registration,
-                }) {
-                    return Some(Event::Persisted {
-                        doc,
-                        ticket,
-                        result: Err(enlace_core::sync::StorageFailure("writer stopped".into())),
-                    });
-                }
-                None
-            }
-            Effect::SaveSyncState {
-                doc,
-                storage_id,
-                state,
-            } => {
-                let _queued = self.storage.write(WriteOp::SyncState {
-                    doc,
-                    storage_id,
-                    state,
-                });
-                None
-            }
-            Effect::ChangesRequested { conn, since, limit } => {
-                if !self.storage.read(ReadOp::Changes { conn, since, limit }) {
-                    tracing::warn!(%conn, "loader stopped; catch-up request dropped");
-                }
-                None
-            }
+            // Writes to the group-commit writer, reads to the loader; their answers come back
+            // as events. A thread that is gone (shutdown) still gets the engine its answer.
+            Effect::Storage(op) => self
+                .storage
+                .submit(op)
+                .and_then(|op| op.failed(StorageFailure::new(StorageStopped))),
             Effect::ChangesRefused {
                 conn,
                 doc,
@@ -384,6 +325,11 @@ impl Actor {
         }
     }
 }
+
+/// The storage threads have stopped (the server is shutting down).
+#[derive(Debug, thiserror::Error)]
+#[error("the storage threads have stopped")]
+struct StorageStopped;
 
 /// The websocket close code and reason for an engine close.
 fn close_code(reason: &CloseReason) -> (u16, &'static str) {

@@ -1,10 +1,13 @@
 //! Storage threads: a group-commit writer and a loader, each with its own SQLite connection
 //! (WAL lets the loader read while the writer commits).
 //!
-//! The writer blocks for one write, then drains everything else queued (up to the batch limit)
-//! and commits it in ONE transaction: one fsync for however many clients' changes arrived while
-//! the previous commit was syncing. Only after the commit returns does it answer
-//! `Event::Persisted`, so the engine never acknowledges a change that is not on disk.
+//! Both carry out the engine's storage ops through the shared executor
+//! (`enlace_core::sync::storage::execute`); this file only says how the server's SQLite store
+//! does each one. The writer blocks for one write, then drains everything else queued (up to
+//! the batch limit) and commits it in ONE transaction: one fsync for however many clients'
+//! changes arrived while the previous commit was syncing. The executor answers
+//! `Event::Persisted` only after that commit returns, so the engine never acknowledges a change
+//! that is not on disk.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -13,11 +16,11 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use automerge::AutoCommit;
-use automerge::ChangeHash;
 use enlace_core::ids::{DocumentId, StorageId};
 use enlace_core::model::{Listing, ModelError};
-use enlace_core::store::{BatchWrite, Registration, Store, StoreError};
-use enlace_core::sync::{ConnectionId, Event, LoadedDocument, PersistTicket, StorageFailure};
+use enlace_core::store::{BatchWrite, Store, StoreError};
+use enlace_core::sync::storage::{self, ChangesPage, EngineStorage, StorageOp, Write};
+use enlace_core::sync::{ConnectionId, Event, LoadedDocument, StorageFailure};
 use tokio::sync::mpsc;
 
 use crate::access::SharedAccess;
@@ -25,47 +28,11 @@ use crate::catch_up::CatchUp;
 use crate::cursor::CursorKey;
 use crate::metrics::{ErrorKind, Metrics};
 
-/// One write for the group-commit writer.
-#[derive(Debug)]
-pub(crate) enum WriteOp {
-    /// Changes the engine wants durable; answered with `Event::Persisted`.
-    Persist {
-        doc: DocumentId,
-        ticket: PersistTicket,
-        changes: Vec<u8>,
-        /// What the engine last saw durable; see `BatchWrite::Changes`.
-        base: Vec<ChangeHash>,
-        heads: Vec<ChangeHash>,
-        /// The document's registration, written in the same transaction, when this is (or
-        /// may be) its first persist.
-        registration: Option<Registration>,
-    },
-    /// A peer's sync state; no answer.
-    SyncState {
-        doc: DocumentId,
-        storage_id: StorageId,
-        state: Vec<u8>,
-    },
-}
-
-/// One read for the loader thread.
-#[derive(Debug)]
-pub(crate) enum ReadOp {
-    /// A document and its sync states; answered with `Event::Loaded`.
-    Load(DocumentId),
-    /// A catch-up page; answered with `Event::AnswerChanges`.
-    Changes {
-        conn: ConnectionId,
-        since: u64,
-        limit: u64,
-    },
-}
-
 /// Handles to the storage threads.
 #[derive(Debug)]
 pub(crate) struct StorageIo {
-    writes: Option<std_mpsc::Sender<WriteOp>>,
-    loads: Option<std_mpsc::Sender<ReadOp>>,
+    writes: Option<std_mpsc::Sender<StorageOp>>,
+    loads: Option<std_mpsc::Sender<StorageOp>>,
     threads: Vec<JoinHandle<()>>,
 }
 
@@ -123,19 +90,18 @@ impl StorageIo {
         ))
     }
 
-    /// Queues a write. False if the writer is gone.
-    pub(crate) fn write(&self, op: WriteOp) -> bool {
-        self.writes.as_ref().is_some_and(|w| w.send(op).is_ok())
-    }
-
-    /// Queues a load. False if the loader is gone.
-    pub(crate) fn load(&self, doc: DocumentId) -> bool {
-        self.read(ReadOp::Load(doc))
-    }
-
-    /// Queues a read. False if the loader is gone.
-    pub(crate) fn read(&self, op: ReadOp) -> bool {
-        self.loads.as_ref().is_some_and(|l| l.send(op).is_ok())
+    /// Queues an op: writes to the writer, reads to the loader, each in order. Gives the op
+    /// back if its thread is gone.
+    pub(crate) fn submit(&self, op: StorageOp) -> Option<StorageOp> {
+        let queue = if op.is_write() {
+            &self.writes
+        } else {
+            &self.loads
+        };
+        match queue {
+            Some(queue) => queue.send(op).err().map(|e| e.0),
+            None => Some(op),
+        }
     }
 
     /// Lets the threads finish what is queued (the final flush) and waits for them.
@@ -160,11 +126,16 @@ fn no_listing(_: &AutoCommit) -> Result<Option<Listing>, ModelError> {
 
 fn writer_loop(
     store: &Store,
-    ops: &std_mpsc::Receiver<WriteOp>,
+    ops: &std_mpsc::Receiver<StorageOp>,
     max_batch: usize,
     events: &mpsc::UnboundedSender<Event>,
     metrics: &Metrics,
 ) {
+    let mut storage = ServerStorage {
+        store,
+        catch_up: None,
+        metrics,
+    };
     while let Ok(first) = ops.recv() {
         let mut batch = vec![first];
         while batch.len() < max_batch {
@@ -173,94 +144,9 @@ fn writer_loop(
                 Err(_) => break,
             }
         }
-        // Each op gives one or two writes (a registration goes just before its changes); `owner`
-        // maps every write back to its op, and an op succeeds only if all its writes did.
-        let mut writes: Vec<BatchWrite<'_>> = Vec::with_capacity(batch.len() + 1);
-        let mut owner: Vec<usize> = Vec::with_capacity(batch.len() + 1);
-        for (i, op) in batch.iter().enumerate() {
-            match op {
-                WriteOp::Persist {
-                    doc,
-                    changes,
-                    base,
-                    heads,
-                    registration,
-                    ..
-                } => {
-                    if let Some(registration) = registration {
-                        writes.push(BatchWrite::Register {
-                            doc: *doc,
-                            registration,
-                        });
-                        owner.push(i);
-                    }
-                    writes.push(BatchWrite::Changes {
-                        doc: *doc,
-                        bytes: changes,
-                        heads: Some(heads),
-                        base: Some(base),
-                    });
-                    owner.push(i);
-                }
-                WriteOp::SyncState {
-                    doc,
-                    storage_id,
-                    state,
-                } => {
-                    writes.push(BatchWrite::SyncState {
-                        doc: *doc,
-                        peer: storage_id,
-                        state,
-                    });
-                    owner.push(i);
-                }
-            }
-        }
-        let started = Instant::now();
-        let result = store.write_batch(&writes, no_listing);
-        metrics.storage_commit.observe(started.elapsed());
-        let mut outcomes: Vec<Result<(), StorageFailure>> = vec![Ok(()); batch.len()];
-        match result {
-            Ok(results) => {
-                Metrics::add(&metrics.commits, 1);
-                Metrics::add(&metrics.writes_committed, batch.len() as u64);
-                for (i, result) in owner.into_iter().zip(results) {
-                    if let (Err(error), Some(slot)) = (result, outcomes.get_mut(i))
-                        && slot.is_ok()
-                    {
-                        *slot = Err(failure(error));
-                    }
-                }
-            }
-            Err(error) => {
-                tracing::error!(
-                    error = &error as &dyn std::error::Error,
-                    writes = batch.len(),
-                    "group commit failed"
-                );
-                let f = failure(error);
-                outcomes.iter_mut().for_each(|o| *o = Err(f.clone()));
-            }
-        }
-        for (op, outcome) in batch.iter().zip(outcomes) {
-            if outcome.is_err() {
-                metrics.error(ErrorKind::Storage);
-            }
-            match op {
-                WriteOp::Persist { doc, ticket, .. } => {
-                    // The engine thread is gone only at shutdown, when no answer matters.
-                    let _ = events.send(Event::Persisted {
-                        doc: *doc,
-                        ticket: *ticket,
-                        result: outcome,
-                    });
-                }
-                WriteOp::SyncState { doc, .. } => {
-                    if let Err(StorageFailure(error)) = outcome {
-                        tracing::warn!(%doc, ?error, "saving a sync state failed");
-                    }
-                }
-            }
+        for event in storage::execute(&mut storage, batch) {
+            // The engine thread is gone only at shutdown, when no answer matters.
+            let _ = events.send(event);
         }
     }
 }
@@ -268,81 +154,140 @@ fn writer_loop(
 fn loader_loop(
     store: &Store,
     catch_up: &CatchUp,
-    reads: &std_mpsc::Receiver<ReadOp>,
+    reads: &std_mpsc::Receiver<StorageOp>,
     events: &mpsc::UnboundedSender<Event>,
     metrics: &Metrics,
 ) {
+    let mut storage = ServerStorage {
+        store,
+        catch_up: Some(catch_up),
+        metrics,
+    };
     while let Ok(op) = reads.recv() {
-        let event = match op {
-            ReadOp::Load(doc) => load(store, doc, metrics),
-            ReadOp::Changes { conn, since, limit } => {
-                changes(store, catch_up, conn, since, limit, metrics)
-            }
-        };
-        if events.send(event).is_err() {
-            return;
-        }
-    }
-}
-
-/// A catch-up page (see [`CatchUp`]). On a storage error the page is empty and keeps the
-/// cursor, so the device simply asks again later.
-fn changes(
-    store: &Store,
-    catch_up: &CatchUp,
-    conn: ConnectionId,
-    since: u64,
-    limit: u64,
-    metrics: &Metrics,
-) -> Event {
-    match catch_up.page(store, conn, since, limit) {
-        Ok(page) => Event::AnswerChanges {
-            conn,
-            changes: page.changes,
-            cursor: page.cursor,
-            more: page.more,
-        },
-        Err(e) => {
-            metrics.error(ErrorKind::Storage);
-            tracing::error!(error = %e, "reading a catch-up page failed");
-            Event::AnswerChanges {
-                conn,
-                changes: Vec::new(),
-                cursor: since,
-                more: false,
+        for event in storage::execute(&mut storage, vec![op]) {
+            if events.send(event).is_err() {
+                return;
             }
         }
     }
 }
 
-fn load(store: &Store, doc: DocumentId, metrics: &Metrics) -> Event {
-    {
-        let result = store
-            .load_bytes(doc)
-            .and_then(|data| {
-                Ok(LoadedDocument {
-                    data,
-                    sync_states: store.sync_states_of(doc)?,
-                })
+/// The server's SQLite store as the engine's storage: one connection per thread.
+struct ServerStorage<'a> {
+    store: &'a Store,
+    /// Catch-up pages, on the loader's connection only.
+    catch_up: Option<&'a CatchUp>,
+    metrics: &'a Metrics,
+}
+
+impl EngineStorage for ServerStorage<'_> {
+    fn load(&mut self, doc: DocumentId) -> Result<LoadedDocument, StorageFailure> {
+        let loaded = self.store.load_bytes(doc).and_then(|data| {
+            Ok(LoadedDocument {
+                data,
+                sync_states: self.store.sync_states_of(doc)?,
             })
-            .map_err(|e| {
-                metrics.error(ErrorKind::Storage);
-                failure(e)
-            });
-        Event::Loaded { doc, result }
+        });
+        loaded.map_err(|e| {
+            self.metrics.error(ErrorKind::Storage);
+            StorageFailure::new(e)
+        })
+    }
+
+    /// One transaction for the whole group. Each persist gives one or two writes (its
+    /// registration goes just before its changes); a persist succeeds only if all its writes
+    /// did.
+    fn write(
+        &mut self,
+        writes: &[Write<'_>],
+    ) -> Result<Vec<Result<(), StorageFailure>>, StorageFailure> {
+        let mut batch: Vec<BatchWrite<'_>> = Vec::with_capacity(writes.len() + 1);
+        let mut owner: Vec<usize> = Vec::with_capacity(writes.len() + 1);
+        for (i, write) in writes.iter().enumerate() {
+            match write {
+                Write::Persist(request) => {
+                    if let Some(registration) = &request.registration {
+                        batch.push(BatchWrite::Register {
+                            doc: request.doc,
+                            registration,
+                        });
+                        owner.push(i);
+                    }
+                    batch.push(BatchWrite::Changes {
+                        doc: request.doc,
+                        bytes: &request.changes,
+                        heads: Some(&request.heads),
+                        base: Some(&request.base),
+                    });
+                    owner.push(i);
+                }
+                Write::SyncState(state) => {
+                    batch.push(BatchWrite::SyncState {
+                        doc: state.doc,
+                        peer: &state.storage_id,
+                        state: &state.state,
+                    });
+                    owner.push(i);
+                }
+            }
+        }
+        let started = Instant::now();
+        let result = self.store.write_batch(&batch, no_listing);
+        self.metrics.storage_commit.observe(started.elapsed());
+        let results = result.map_err(|error| {
+            tracing::error!(
+                error = &error as &dyn std::error::Error,
+                writes = writes.len(),
+                "group commit failed"
+            );
+            // Every write of the group failed with it.
+            for _ in writes {
+                self.metrics.error(ErrorKind::Storage);
+            }
+            StorageFailure::new(error)
+        })?;
+        Metrics::add(&self.metrics.commits, 1);
+        Metrics::add(&self.metrics.writes_committed, writes.len() as u64);
+        let mut outcomes: Vec<Result<(), StorageFailure>> = vec![Ok(()); writes.len()];
+        for (i, result) in owner.into_iter().zip(results) {
+            if let (Err(error), Some(slot)) = (result, outcomes.get_mut(i))
+                && slot.is_ok()
+            {
+                self.metrics.error(ErrorKind::Storage);
+                *slot = Err(StorageFailure::new(error));
+            }
+        }
+        Ok(outcomes)
+    }
+
+    /// A catch-up page (see [`CatchUp`]).
+    fn changes_since(
+        &mut self,
+        conn: ConnectionId,
+        since: u64,
+        limit: u64,
+    ) -> Result<ChangesPage, StorageFailure> {
+        let Some(catch_up) = self.catch_up else {
+            return Err(StorageFailure::new(NoCatchUpHere));
+        };
+        match catch_up.page(self.store, conn, since, limit) {
+            Ok(page) => Ok(ChangesPage {
+                changes: page.changes,
+                cursor: page.cursor,
+                more: page.more,
+            }),
+            Err(e) => {
+                self.metrics.error(ErrorKind::Storage);
+                Err(StorageFailure::new(e))
+            }
+        }
     }
 }
 
-fn failure(error: StoreError) -> StorageFailure {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(&error);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    StorageFailure(text)
-}
+/// A catch-up read reached the writer thread, which has no catch-up reader.
+#[derive(Debug, thiserror::Error)]
+#[error("catch-up pages are read on the loader thread")]
+struct NoCatchUpHere;
 
 #[cfg(test)]
 mod tests {
@@ -352,6 +297,9 @@ mod tests {
     use automerge::{AutoCommit, ROOT};
 
     use super::*;
+    use enlace_core::ids::StorageId;
+    use enlace_core::sync::PersistTicket;
+    use enlace_core::sync::storage::{PersistRequest, SyncStateWrite};
 
     #[test]
     fn queued_writes_share_one_commit_and_each_is_answered() {
@@ -365,21 +313,21 @@ mod tests {
             let doc_id = DocumentId::new_random();
             expected.push(doc_id);
             ops_tx
-                .send(WriteOp::Persist {
+                .send(StorageOp::Persist(PersistRequest {
                     doc: doc_id,
                     ticket: PersistTicket(i as u64),
                     changes: doc.save_after(&[]),
                     base: Vec::new(),
                     heads: doc.get_heads(),
                     registration: None,
-                })
+                }))
                 .expect("queue");
             ops_tx
-                .send(WriteOp::SyncState {
+                .send(StorageOp::SaveSyncState(SyncStateWrite {
                     doc: doc_id,
                     storage_id: StorageId::new_random(),
                     state: vec![1, 2, 3],
-                })
+                }))
                 .expect("queue");
         }
         drop(ops_tx);

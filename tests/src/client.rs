@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 use automerge::transaction::Transaction;
 use automerge::{Automerge, ChangeHash};
 use enlace_core::ids::{DocumentId, PeerId, StorageId};
+use enlace_core::sync::storage::{self, EngineStorage, Write};
 use enlace_core::sync::{
     AllowAll, ConnectionId, Direction, Effect, Engine, EngineConfig, Event, LoadedDocument, Role,
-    Timestamp,
+    StorageFailure, Timestamp,
 };
 use enlace_core::wire::{DecodeLimits, decode, encode};
 use futures_util::{SinkExt, StreamExt};
@@ -466,41 +467,12 @@ impl Actor {
                         outbox.push_back(WsMessage::Binary(encode(&message).into()))
                     }
                     Effect::Close { .. } => outbox.push_back(WsMessage::Close(None)),
-                    Effect::Load { doc } => events.push_back(Event::Loaded {
-                        doc,
-                        result: Ok(LoadedDocument {
-                            data: self.docs.get(&doc).map(Automerge::save),
-                            sync_states: self
-                                .states
-                                .iter()
-                                .filter(|((d, _), _)| *d == doc)
-                                .map(|((_, s), v)| (s.clone(), v.clone()))
-                                .collect(),
-                        }),
-                    }),
-                    Effect::Persist {
-                        doc,
-                        ticket,
-                        changes,
-                        ..
-                    } => {
-                        let stored = self.docs.entry(doc).or_default();
-                        let result = stored
-                            .load_incremental(&changes)
-                            .map(|_| ())
-                            .map_err(|e| enlace_core::sync::StorageFailure(e.to_string()));
-                        events.push_back(Event::Persisted {
-                            doc,
-                            ticket,
-                            result,
-                        });
-                    }
-                    Effect::SaveSyncState {
-                        doc,
-                        storage_id,
-                        state,
-                    } => {
-                        self.states.insert((doc, storage_id), state);
+                    Effect::Storage(op) => {
+                        let mut storage = ActorStorage {
+                            docs: &mut self.docs,
+                            states: &mut self.states,
+                        };
+                        events.extend(storage::execute(&mut storage, vec![op]));
                     }
                     Effect::DocumentUnavailable { doc } => {
                         self.unavailable.insert(doc);
@@ -513,7 +485,6 @@ impl Actor {
                     }
                     // This small test client runs per-document sync only.
                     Effect::DocumentChanged { .. }
-                    | Effect::ChangesRequested { .. }
                     | Effect::ChangesReceived { .. }
                     | Effect::ChangesRefused { .. } => {}
                 }
@@ -556,5 +527,48 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     match deadline {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,
+    }
+}
+
+/// The test client's memory as the engine's storage.
+struct ActorStorage<'a> {
+    docs: &'a mut BTreeMap<DocumentId, Automerge>,
+    states: &'a mut BTreeMap<(DocumentId, StorageId), Vec<u8>>,
+}
+
+impl EngineStorage for ActorStorage<'_> {
+    fn load(&mut self, doc: DocumentId) -> Result<LoadedDocument, StorageFailure> {
+        Ok(LoadedDocument {
+            data: self.docs.get(&doc).map(Automerge::save),
+            sync_states: self
+                .states
+                .iter()
+                .filter(|((d, _), _)| *d == doc)
+                .map(|((_, s), v)| (s.clone(), v.clone()))
+                .collect(),
+        })
+    }
+
+    fn write(
+        &mut self,
+        writes: &[Write<'_>],
+    ) -> Result<Vec<Result<(), StorageFailure>>, StorageFailure> {
+        Ok(writes
+            .iter()
+            .map(|write| match write {
+                Write::Persist(request) => self
+                    .docs
+                    .entry(request.doc)
+                    .or_default()
+                    .load_incremental(&request.changes)
+                    .map(|_| ())
+                    .map_err(StorageFailure::new),
+                Write::SyncState(state) => {
+                    self.states
+                        .insert((state.doc, state.storage_id.clone()), state.state.clone());
+                    Ok(())
+                }
+            })
+            .collect())
     }
 }

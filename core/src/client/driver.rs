@@ -5,8 +5,6 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant as StdInstant;
 
-use automerge::ChangeHash;
-
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -18,13 +16,15 @@ use tokio_tungstenite::tungstenite::{Bytes, Message as WsMessage};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::shared::{Refusal, Shared};
-use super::{ClientConfig, ClientError, SyncMode, backoff};
+use super::store_io::DeviceStorage;
+use super::{ClientConfig, ClientError, SyncMode, random};
 use crate::ids::DocumentId;
-use crate::model::listing_of;
-use crate::store::{PendingCatchUp, Store, StoreError};
+use crate::store::Store;
+use crate::sync::device::{DeviceAction, DeviceInput, DevicePolicyConfig, DeviceSync};
+use crate::sync::storage::{self, StorageOp};
 use crate::sync::{
-    AllowAll, Announce, ConnectionId, Direction, Effect, Engine, EngineConfig, Event,
-    LoadedDocument, Role, StorageFailure, Timestamp, catchup,
+    AllowAll, Announce, ConnectionId, Direction, Effect, Engine, EngineConfig, Event, Role,
+    Timestamp, catchup,
 };
 use crate::wire::{DecodeError, DecodeLimits, Message, decode, encode};
 
@@ -56,6 +56,8 @@ pub(super) struct Driver {
     config: ClientConfig,
     shared: Arc<Shared>,
     engine: Engine,
+    /// When to reconnect and how to catch up (`sync::device`).
+    policy: DeviceSync,
     clock: StdInstant,
     next_conn: u64,
     limits: DecodeLimits,
@@ -80,11 +82,19 @@ impl Driver {
             max_frame_bytes: config.max_frame_bytes,
             ..DecodeLimits::default()
         };
+        let policy = DeviceSync::new(DevicePolicyConfig {
+            catch_up: config.mode == SyncMode::CatchUp,
+            page: catchup::DEFAULT_PAGE,
+            refresh: config.cursor_refresh,
+            backoff_initial: config.backoff_initial,
+            backoff_max: config.backoff_max,
+        });
         let mut driver = Driver {
             store,
             config,
             shared,
             engine,
+            policy,
             clock: StdInstant::now(),
             next_conn: 0,
             limits,
@@ -106,7 +116,6 @@ impl Driver {
 
     /// Runs until stopped.
     pub(super) async fn run(mut self, mut commands: UnboundedReceiver<Command>) {
-        let mut attempt: u32 = 0;
         loop {
             let config = self.config.clone();
             let connecting = connect(&config);
@@ -121,36 +130,27 @@ impl Driver {
                     }
                 }
             };
-            let mut refused = false;
-            match connected {
+            let wait = match connected {
                 Ok(socket) => {
-                    attempt = 0;
-                    self.shared.set_unauthorized(false);
+                    self.tell_policy(DeviceInput::Connected);
                     if self.session(socket, &mut commands).await == Flow::Stop {
                         return;
                     }
+                    self.tell_policy(DeviceInput::Disconnected)
                 }
                 Err(ClientError::Unauthorized) => {
                     tracing::warn!(url = %self.config.url, "the server refused the token");
-                    self.shared.set_unauthorized(true);
-                    refused = true;
+                    self.tell_policy(DeviceInput::ConnectFailed { unauthorized: true })
                 }
-                Err(e) => tracing::info!(error = %e, url = %self.config.url, "connecting failed"),
+                Err(e) => {
+                    tracing::info!(error = %e, url = %self.config.url, "connecting failed");
+                    self.tell_policy(DeviceInput::ConnectFailed {
+                        unauthorized: false,
+                    })
+                }
             }
-            // A refused token will not get better by hammering: wait the longest pause (a
-            // server also blocks addresses that keep failing).
-            attempt = if refused {
-                u32::MAX
-            } else {
-                attempt.saturating_add(1)
-            };
-            let wait = backoff::delay(
-                attempt,
-                self.config.backoff_initial,
-                self.config.backoff_max,
-                backoff::random_u64(),
-            );
-            tracing::debug!(?wait, attempt, "reconnecting after a pause");
+            .unwrap_or(self.config.backoff_initial);
+            tracing::debug!(?wait, "reconnecting after a pause");
             let pause = tokio::time::sleep(wait);
             tokio::pin!(pause);
             loop {
@@ -186,16 +186,9 @@ impl Driver {
         let mut last_heard = StdInstant::now();
         let mut heartbeat = tokio::time::interval(self.config.heartbeat_interval);
         heartbeat.tick().await;
-        let mut refresh = tokio::time::interval(self.config.cursor_refresh);
-        refresh.tick().await;
         while flow.is_none() {
-            let deadline = self.engine.poll_timeout().map_or_else(
-                || tokio::time::Instant::now() + self.config.heartbeat_interval,
-                |t| {
-                    tokio::time::Instant::from_std(self.clock)
-                        + std::time::Duration::from_millis(t.as_millis())
-                },
-            );
+            let deadline = self.deadline(self.engine.poll_timeout());
+            let refresh = self.deadline(self.policy.poll_timeout());
             tokio::select! {
                 frame = stream.next() => {
                     last_heard = StdInstant::now();
@@ -231,8 +224,8 @@ impl Driver {
                         flow = Some(Flow::Reconnect);
                     }
                 }
-                _ = refresh.tick(), if self.config.mode == SyncMode::CatchUp => {
-                    let effects = self.request_changes();
+                () = tokio::time::sleep_until(refresh) => {
+                    let effects = self.policy_effects(DeviceInput::Tick);
                     if self.execute(effects, Some(&mut sink)).await.is_err() {
                         flow = Some(Flow::Reconnect);
                     }
@@ -267,11 +260,8 @@ impl Driver {
                 let mut effects = self
                     .engine
                     .handle(self.now(), Event::MessageReceived { conn, message });
-                if handshake_done && self.config.mode == SyncMode::CatchUp {
-                    // Catch up once per connection, right after the handshake, and finish
-                    // what an earlier catch-up left unsynced.
-                    effects.extend(self.resume_pending());
-                    effects.extend(self.request_changes());
+                if handshake_done {
+                    effects.extend(self.policy_effects(DeviceInput::Handshake));
                 }
                 effects
             }
@@ -286,111 +276,57 @@ impl Driver {
         }
     }
 
-    /// Asks the server what changed since the stored cursor.
-    fn request_changes(&mut self) -> Vec<Effect> {
-        match self.store.catch_up_cursor() {
-            Ok(since) => self.engine.handle(
-                self.now(),
-                Event::RequestChanges {
-                    since,
-                    limit: catchup::DEFAULT_PAGE,
-                },
-            ),
-            Err(e) => {
-                tracing::error!(error = %e, "reading the catch-up cursor failed");
-                Vec::new()
-            }
-        }
+    /// The instant of an engine or policy timestamp; a heartbeat away when there is none (the
+    /// loop wakes then anyway).
+    fn deadline(&self, at: Option<Timestamp>) -> tokio::time::Instant {
+        at.map_or_else(
+            || tokio::time::Instant::now() + self.config.heartbeat_interval,
+            |t| {
+                tokio::time::Instant::from_std(self.clock)
+                    + std::time::Duration::from_millis(t.as_millis())
+            },
+        )
     }
 
-    /// Syncs the documents earlier catch-ups said differ and this device still lacks changes of
-    /// (see `Store::advance_catch_up`).
-    fn resume_pending(&mut self) -> Vec<Effect> {
-        let pending = match self.store.pending_catch_up() {
-            Ok(pending) => pending,
-            Err(e) => {
-                tracing::error!(error = %e, "reading the documents left to catch up failed");
-                return Vec::new();
-            }
-        };
-        if !pending.is_empty() {
-            tracing::debug!(count = pending.len(), "resuming an unfinished catch-up");
-        }
-        let mut effects = Vec::new();
-        for entry in pending {
-            effects.extend(
-                self.engine
-                    .handle(self.now(), Event::Subscribe { doc: entry.doc }),
-            );
-        }
-        effects
+    /// Tells the reconnect and catch-up policy what happened and carries out what it asks; the
+    /// pause before reconnecting, if it named one.
+    fn tell_policy(&mut self, input: DeviceInput<'_>) -> Option<std::time::Duration> {
+        let (effects, wait) = self.policy_step(input);
+        self.offline(effects);
+        wait
     }
 
-    /// Handles a catch-up page or a live notice: syncs the documents whose heads differ from
-    /// ours, asks for the next page, and after the last one also syncs what changed here.
-    fn on_changes(
+    /// [`tell_policy`](Self::tell_policy) while connected: the engine's effects for the caller
+    /// to carry out on the socket.
+    fn policy_effects(&mut self, input: DeviceInput<'_>) -> Vec<Effect> {
+        self.policy_step(input).0
+    }
+
+    fn policy_step(
         &mut self,
-        changes: &[crate::wire::ChangedDocument],
-        cursor: Option<u64>,
-        more: bool,
-    ) -> Vec<Effect> {
+        input: DeviceInput<'_>,
+    ) -> (Vec<Effect>, Option<std::time::Duration>) {
         let store = self.store.clone();
-        let mut wanted = catchup::needing_sync(changes, |doc| store.heads(doc).ok().flatten());
-        let pending: Vec<PendingCatchUp> = changes
-            .iter()
-            .filter(|change| wanted.contains(&change.document_id))
-            .map(|change| PendingCatchUp {
-                doc: change.document_id,
-                heads: change
-                    .heads
-                    .iter()
-                    .filter_map(|h| h.parse::<ChangeHash>().ok())
-                    .collect(),
-            })
-            .collect();
-        tracing::debug!(
-            page = changes.len(),
-            ?cursor,
-            more,
-            differing = wanted.len(),
-            "catch-up page"
+        let actions = self.policy.handle(
+            self.now(),
+            random::random_u64(),
+            &mut DeviceStorage(&store),
+            input,
         );
         let mut effects = Vec::new();
-        if let Some(cursor) = cursor {
-            if more {
-                effects.extend(self.engine.handle(
-                    self.now(),
-                    Event::RequestChanges {
-                        since: cursor,
-                        limit: catchup::DEFAULT_PAGE,
-                    },
-                ));
-            } else {
-                match self.locally_changed() {
-                    Ok(local) => wanted.extend(local),
-                    Err(e) => tracing::error!(error = %e, "listing local changes failed"),
+        let mut wait = None;
+        for action in actions {
+            match action {
+                DeviceAction::Engine(event) => {
+                    effects.extend(self.engine.handle(self.now(), event));
                 }
-                self.shared.set_caught_up();
+                DeviceAction::ReconnectAfter(pause) => wait = Some(pause),
+                DeviceAction::Unauthorized(refused) => self.shared.set_unauthorized(refused),
+                DeviceAction::CaughtUp => self.shared.set_caught_up(),
+                DeviceAction::CursorStored => self.shared.notify(),
             }
         }
-        if (cursor.is_some() || !pending.is_empty())
-            && let Err(e) = self.store.advance_catch_up(cursor, &pending)
-        {
-            tracing::error!(error = %e, "storing the catch-up cursor failed");
-        }
-        if cursor.is_some() {
-            self.shared.notify();
-        }
-        tracing::debug!(to_sync = wanted.len(), "syncing after catch-up");
-        for doc in wanted {
-            effects.extend(self.engine.handle(self.now(), Event::Subscribe { doc }));
-        }
-        effects
-    }
-
-    /// Documents with changes no server has acknowledged.
-    fn locally_changed(&self) -> Result<Vec<DocumentId>, ClientError> {
-        Ok(self.store.unacknowledged_documents()?)
+        (effects, wait)
     }
 
     async fn command(&mut self, command: Option<Command>, sink: Option<&mut Sink>) -> Flow {
@@ -489,47 +425,17 @@ impl Driver {
     /// Effects that touch only the store and the app; returns the engine's follow-up effects.
     fn local_effect(&mut self, effect: Effect) -> Option<Vec<Effect>> {
         match effect {
-            Effect::Load { doc } => {
-                let result =
-                    load_for_engine(&self.store, doc).map_err(|e| StorageFailure(e.to_string()));
-                Some(
-                    self.engine
-                        .handle(self.now(), Event::Loaded { doc, result }),
-                )
-            }
-            Effect::Persist {
-                doc,
-                ticket,
-                changes,
-                ..
-            } => {
-                let result = self
-                    .store
-                    .merge_changes_with(doc, &changes, listing_of)
-                    .map(|_| ())
-                    .map_err(|e| {
-                        tracing::error!(%doc, error = %e, "storing changes from the server failed");
-                        StorageFailure(e.to_string())
-                    });
-                Some(self.engine.handle(
-                    self.now(),
-                    Event::Persisted {
-                        doc,
-                        ticket,
-                        result,
-                    },
-                ))
-            }
-            Effect::SaveSyncState {
-                doc,
-                storage_id,
-                state,
-            } => {
-                if let Err(e) = self.store.save_sync_state(doc, &storage_id, &state) {
-                    tracing::warn!(%doc, error = %e, "saving a sync state failed");
+            Effect::Storage(op) => {
+                let sync_state = matches!(op, StorageOp::SaveSyncState(_));
+                let answers = storage::execute(&mut DeviceStorage(&self.store), vec![op]);
+                if sync_state {
+                    self.shared.notify();
                 }
-                self.shared.notify();
-                None
+                let mut effects = Vec::new();
+                for event in answers {
+                    effects.extend(self.engine.handle(self.now(), event));
+                }
+                Some(effects)
             }
             Effect::DocumentChanged { doc, .. } => {
                 self.shared.changed(doc);
@@ -552,22 +458,27 @@ impl Driver {
                 changes,
                 cursor,
                 more,
-            } => Some(self.on_changes(&changes, cursor, more)),
-            Effect::Send { .. }
-            | Effect::Close { .. }
-            | Effect::ChangesRequested { .. }
-            | Effect::ChangesRefused { .. } => None,
+            } => Some(self.policy_effects(DeviceInput::Changes {
+                changes: &changes,
+                cursor,
+                more,
+            })),
+            Effect::Send { .. } | Effect::Close { .. } | Effect::ChangesRefused { .. } => None,
         }
     }
 }
 
 /// Opens the websocket, with the bearer token on the upgrade.
 async fn connect(config: &ClientConfig) -> Result<Socket, ClientError> {
-    let mut request = config
-        .url
-        .as_str()
-        .into_client_request()
-        .map_err(|e| ClientError::InvalidUrl(e.to_string()))?;
+    let mut request =
+        config
+            .url
+            .as_str()
+            .into_client_request()
+            .map_err(|e| ClientError::InvalidUrl {
+                url: config.url.clone(),
+                source: Box::new(e),
+            })?;
     if let Some(token) = &config.token {
         let value = HeaderValue::from_str(&format!("Bearer {token}"))
             .map_err(|_| ClientError::InvalidToken)?;
@@ -585,15 +496,7 @@ async fn connect(config: &ClientConfig) -> Result<Socket, ClientError> {
                 {
                     ClientError::Unauthorized
                 }
-                other => ClientError::Connect(other.to_string()),
+                other => ClientError::Connect(Box::new(other)),
             })?;
     Ok(socket)
-}
-
-/// A document and its sync states as the engine's `Event::Loaded` wants them.
-fn load_for_engine(store: &Store, doc: DocumentId) -> Result<LoadedDocument, StoreError> {
-    Ok(LoadedDocument {
-        data: store.load_raw(doc)?.map(|mut d| d.save()),
-        sync_states: store.sync_states(doc)?,
-    })
 }

@@ -1,17 +1,25 @@
 //! Errors of the device client.
 
+use tokio_tungstenite::tungstenite;
+
 use crate::store::StoreError;
 
 /// What can go wrong starting or asking the client.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// The server URL does not parse as a websocket URL.
-    #[error("invalid server url: {0:?}")]
-    InvalidUrl(String),
+    #[error("invalid server url {url:?}")]
+    InvalidUrl {
+        /// The URL as given.
+        url: String,
+        /// What the websocket library said about it.
+        #[source]
+        source: Box<tungstenite::Error>,
+    },
     /// The connection could not be opened (the client retries on its own; this is what the
     /// last attempt said).
-    #[error("could not connect: {0:?}")]
-    Connect(String),
+    #[error("could not connect")]
+    Connect(#[source] Box<tungstenite::Error>),
     /// The token cannot go in an HTTP header.
     #[error("invalid token")]
     InvalidToken,

@@ -25,12 +25,13 @@
 //! # Ok(()) }
 //! ```
 
-mod backoff;
 mod config;
 mod driver;
 mod error;
+mod random;
 mod shared;
 mod status;
+mod store_io;
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -68,7 +69,10 @@ impl SyncClient {
             .url
             .as_str()
             .into_client_request()
-            .map_err(|e| ClientError::InvalidUrl(e.to_string()))?;
+            .map_err(|e| ClientError::InvalidUrl {
+                url: config.url.clone(),
+                source: Box::new(e),
+            })?;
         if let Some(token) = &config.token {
             tokio_tungstenite::tungstenite::http::HeaderValue::from_str(&format!("Bearer {token}"))
                 .map_err(|_| ClientError::InvalidToken)?;

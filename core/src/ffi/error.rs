@@ -121,7 +121,7 @@ impl From<crate::client::ClientError> for EnlaceError {
         use crate::client::ClientError;
         match e {
             ClientError::Store(store) => store.into(),
-            ref e @ (ClientError::InvalidUrl(_)
+            ref e @ (ClientError::InvalidUrl { .. }
             | ClientError::InvalidToken
             | ClientError::Unauthorized
             | ClientError::Connect(_)

@@ -19,6 +19,7 @@ use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, ROOT};
 
 use crate::ids::{DocumentId, PeerId, StorageId};
+use crate::sync::storage::{self, EngineStorage, Write};
 use crate::sync::{
     AllowAll, ConnectionId, Direction, Effect, Engine, EngineConfig, Event, LoadedDocument, Role,
     StorageFailure, Timestamp,
@@ -90,7 +91,7 @@ pub fn engine_sync(data: &[u8]) {
         h.step(op, payload);
     }
     // Let every timer fire, idle documents unload and the engine come to rest.
-    h.storage_fails = false;
+    h.storage.fails = false;
     h.advance(60_000);
     assert!(h.engine.connection_count() <= 2, "connections leaked");
     assert!(h.engine.loaded_documents() <= 2, "documents leaked");
@@ -125,8 +126,7 @@ struct Harness {
     conns: [Option<ConnectionId>; 2],
     next_conn: u64,
     /// What storage holds per document: a snapshot followed by persisted chunks.
-    stored: BTreeMap<DocumentId, Vec<u8>>,
-    storage_fails: bool,
+    storage: FuzzStorage,
     ephemeral_count: u64,
 }
 
@@ -144,8 +144,10 @@ impl Harness {
             now: 1,
             conns: [None, None],
             next_conn: 1,
-            stored: BTreeMap::from([(held(), held_document().to_vec())]),
-            storage_fails: false,
+            storage: FuzzStorage {
+                stored: BTreeMap::from([(held(), held_document().to_vec())]),
+                fails: false,
+            },
             ephemeral_count: 0,
         }
     }
@@ -183,7 +185,7 @@ impl Harness {
             return;
         }
         if op & 7 == 7 {
-            self.storage_fails = !self.storage_fails;
+            self.storage.fails = !self.storage.fails;
             return;
         }
         if op & 7 == 5 {
@@ -269,53 +271,22 @@ impl Harness {
                 effects.len()
             );
             for effect in effects {
-                if let Some(next) = self.answer(effect) {
-                    pending.push(next);
-                }
+                pending.extend(self.answer(effect));
             }
         }
         panic!("the engine never comes to rest");
     }
 
-    fn answer(&mut self, effect: Effect) -> Option<Event> {
-        let failure = || StorageFailure("fuzz: storage is failing".to_owned());
+    fn answer(&mut self, effect: Effect) -> Vec<Event> {
         match effect {
-            Effect::Load { doc } => Some(Event::Loaded {
-                doc,
-                result: if self.storage_fails {
-                    Err(failure())
-                } else {
-                    Ok(LoadedDocument {
-                        data: self.stored.get(&doc).cloned(),
-                        sync_states: Vec::new(),
-                    })
-                },
-            }),
-            Effect::Persist {
-                doc,
-                ticket,
-                changes,
-                ..
-            } => {
-                let result = if self.storage_fails {
-                    Err(failure())
-                } else {
-                    self.stored.entry(doc).or_default().extend(changes);
-                    Ok(())
-                };
-                Some(Event::Persisted {
-                    doc,
-                    ticket,
-                    result,
-                })
-            }
+            Effect::Storage(op) => storage::execute(&mut self.storage, vec![op]),
             Effect::Send { conn, message } => {
                 assert!(
                     self.conns.contains(&Some(conn)),
                     "a message for {conn}, which is not open"
                 );
                 assert!(encode(&message).len() <= MAX_FRAME, "an oversized frame");
-                None
+                Vec::new()
             }
             Effect::Close { conn, .. } => {
                 for slot in &mut self.conns {
@@ -323,9 +294,55 @@ impl Harness {
                         *slot = None;
                     }
                 }
-                Some(Event::ConnectionClosed { conn })
+                vec![Event::ConnectionClosed { conn }]
             }
-            _ => None,
+            _ => Vec::new(),
         }
+    }
+}
+
+/// Storage that answers at once, keeping persisted changes, and fails loads and persists while
+/// `fails` is set.
+#[derive(Debug)]
+struct FuzzStorage {
+    stored: BTreeMap<DocumentId, Vec<u8>>,
+    fails: bool,
+}
+
+/// The failure of storage told to fail.
+#[derive(Debug, thiserror::Error)]
+#[error("fuzz: storage is failing")]
+struct Failing;
+
+impl EngineStorage for FuzzStorage {
+    fn load(&mut self, doc: DocumentId) -> Result<LoadedDocument, StorageFailure> {
+        if self.fails {
+            return Err(StorageFailure::new(Failing));
+        }
+        Ok(LoadedDocument {
+            data: self.stored.get(&doc).cloned(),
+            sync_states: Vec::new(),
+        })
+    }
+
+    fn write(
+        &mut self,
+        writes: &[Write<'_>],
+    ) -> Result<Vec<Result<(), StorageFailure>>, StorageFailure> {
+        Ok(writes
+            .iter()
+            .map(|write| match write {
+                Write::Persist(_) if self.fails => Err(StorageFailure::new(Failing)),
+                Write::Persist(request) => {
+                    self.stored
+                        .entry(request.doc)
+                        .or_default()
+                        .extend_from_slice(&request.changes);
+                    Ok(())
+                }
+                // Sync states are not kept: every reconnect starts from scratch.
+                Write::SyncState(_) => Ok(()),
+            })
+            .collect())
     }
 }

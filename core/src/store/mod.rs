@@ -45,6 +45,7 @@ mod sqlite;
 mod storage;
 mod sync_state;
 
+pub use crate::model::Registration;
 pub use batch::{BatchOutcome, BatchWrite, listing_if_known};
 pub use cache::DEFAULT_CACHE_BYTES;
 pub use catch_up::PendingCatchUp;
@@ -55,7 +56,6 @@ pub use edit::MAX_EDITS_PER_BATCH;
 pub use error::StoreError;
 pub use listing::{Deleted, ListedDocument, Order, Query};
 pub use observe::{Observer, ObserverId};
-pub use registry::Registration;
 pub use schema::SCHEMA_VERSION;
 pub use sqlite::{BUSY_TIMEOUT, Store};
 pub use storage::{IndexFn, MergeOutcome, Merged, Storage};

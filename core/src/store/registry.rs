@@ -10,21 +10,7 @@ use rusqlite::{Connection, params};
 
 use super::error::StoreError;
 use crate::ids::DocumentId;
-use crate::model::DocumentKind;
-
-/// One document's registration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Registration {
-    /// Its kind; `None` for a document that could not be classified (one stored before access
-    /// control existed, whose content names no kind or account). Nobody may read those.
-    pub kind: Option<DocumentKind>,
-    /// The account it belongs to; `None` exactly when `kind` is.
-    pub account_id: Option<String>,
-    /// The user who sent it first; `None` when unknown (registered from stored content).
-    pub creator: Option<String>,
-    /// When it was registered, milliseconds since the Unix epoch.
-    pub registered_ms: i64,
-}
+use crate::model::{DocumentKind, Registration};
 
 /// Records `registration` for `doc` unless the document is registered already. Returns whether
 /// this call recorded it.
@@ -125,8 +111,8 @@ pub(crate) fn unregistered(conn: &Connection) -> Result<Vec<DocumentId>, StoreEr
 #[cfg(test)]
 mod tests {
     use crate::ids::DocumentId;
-    use crate::model::DocumentKind;
-    use crate::store::{Registration, Store};
+    use crate::model::{DocumentKind, Registration};
+    use crate::store::Store;
 
     fn registration(account: &str, creator: Option<&str>) -> Registration {
         Registration {

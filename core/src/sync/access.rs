@@ -3,6 +3,7 @@
 use automerge::{Automerge, ChangeHash};
 
 use crate::ids::{DocumentId, PeerId};
+use crate::model::Registration;
 use crate::sync::ConnectionId;
 
 /// What a connection may do with one document.
@@ -37,7 +38,7 @@ impl Access {
 /// them from outside, then tells the engine with `Event::AccessChanged`.
 pub trait AccessPolicy: Send {
     /// May this connection join under this peer id at all?
-    fn admit(&self, _conn: ConnectionId, _peer: &PeerId) -> Result<(), String> {
+    fn admit(&self, _conn: ConnectionId, _peer: &PeerId) -> Result<(), PolicyRefusal> {
         Ok(())
     }
 
@@ -52,7 +53,9 @@ pub trait AccessPolicy: Send {
     }
 
     /// Vets changes from a read-write connection: `after` is the document with them applied,
-    /// `before` its heads without them (empty for a new document).
+    /// `before` its heads without them (empty for a new document). For a document that did not
+    /// exist yet, an accepting policy may answer its [`Registration`]: the engine carries it
+    /// to storage with the document's first persist (in the same transaction as its changes).
     /// A refusal undoes them (the document is rebuilt as it was, so nothing of them stays in
     /// memory or reaches storage), makes the connection read-only for this document, and, for a
     /// document that did not exist yet, answers `doc-unavailable`. A server uses this to classify
@@ -64,8 +67,8 @@ pub trait AccessPolicy: Send {
         _doc: &DocumentId,
         _after: &Automerge,
         _before: &[ChangeHash],
-    ) -> Result<(), String> {
-        Ok(())
+    ) -> Result<Option<Registration>, PolicyRefusal> {
+        Ok(None)
     }
 }
 
@@ -79,3 +82,43 @@ impl AccessPolicy for AllowAll {
         Access::ReadWrite
     }
 }
+
+/// Why a policy refused a peer or its changes. Its message is what the peer is told (so it
+/// must say nothing the peer may not know); the policy's own error stays inside, with its
+/// cause, for the logs.
+#[derive(Debug)]
+pub struct PolicyRefusal(Box<dyn std::error::Error + Send + Sync + 'static>);
+
+impl PolicyRefusal {
+    /// Wraps the policy's error.
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        PolicyRefusal(Box::new(error))
+    }
+
+    /// A refusal that is only a message (for policies with no error type of their own).
+    pub fn because(reason: impl Into<String>) -> Self {
+        PolicyRefusal::new(Reason(reason.into()))
+    }
+
+    /// The policy's error.
+    pub fn error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.0
+    }
+}
+
+impl std::fmt::Display for PolicyRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for PolicyRefusal {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+/// The error of [`PolicyRefusal::because`].
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Reason(String);

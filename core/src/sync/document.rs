@@ -7,6 +7,7 @@ use automerge::sync::State as SyncState;
 use automerge::{Automerge, ChangeHash};
 
 use crate::ids::{PeerId, StorageId};
+use crate::model::Registration;
 use crate::sync::{Access, ConnectionId, PersistTicket, Timestamp};
 
 /// How many (sender, session) pairs a document remembers for ephemeral de-duplication.
@@ -94,6 +95,9 @@ pub(crate) struct DocState {
     pub waiters: BTreeSet<ConnectionId>,
     /// Highest ephemeral count seen per (sender, session).
     pub ephemeral_seen: HashMap<(PeerId, String), u64>,
+    /// The registration the access policy decided when the document's first changes arrived,
+    /// carried by every persist until one succeeds.
+    pub registration: Option<Registration>,
 }
 
 impl DocState {
@@ -109,6 +113,7 @@ impl DocState {
             last_active: now,
             waiters: BTreeSet::new(),
             ephemeral_seen: HashMap::new(),
+            registration: None,
         }
     }
 
@@ -132,6 +137,7 @@ impl DocState {
             && self.persisting.is_none()
             && self.timer.is_none()
             && !self.has_undurable()
+            && self.registration.is_none()
     }
 
     /// Records an ephemeral message; false if it was seen before.

@@ -1,14 +1,64 @@
 //! What goes into the engine (events) and what comes out (effects).
 
+use std::sync::Arc;
+
 use automerge::ChangeHash;
 
 use crate::ids::{DocumentId, PeerId, StorageId};
+use crate::sync::storage::StorageOp;
 use crate::sync::{CloseReason, ConnectionId, Direction, PersistTicket};
 use crate::wire::{ChangedDocument, Message, RefusalCode};
 
-/// A storage operation failed; the engine keeps the work and retries or gives up safely.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StorageFailure(pub String);
+/// A storage operation failed; the engine keeps the work and retries or gives up safely. It
+/// keeps the storage's own error (shared, so events stay `Clone`): its message is what the
+/// error says, its source what caused it.
+#[derive(Debug, Clone)]
+pub struct StorageFailure(Arc<dyn std::error::Error + Send + Sync + 'static>);
+
+impl StorageFailure {
+    /// Wraps the storage's error.
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StorageFailure(Arc::new(error))
+    }
+
+    /// The storage's error.
+    pub fn error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.0
+    }
+
+    /// The error and its causes on one line (`a: b: c`), for logs.
+    pub fn report(&self) -> String {
+        let mut text = self.0.to_string();
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    }
+}
+
+impl std::fmt::Display for StorageFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for StorageFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+/// Two failures are equal when they report the same thing (tests compare answers).
+impl PartialEq for StorageFailure {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.report() == other.report()
+    }
+}
+
+impl Eq for StorageFailure {}
 
 /// A document as read from storage.
 #[derive(Debug, Clone, Default)]
@@ -42,14 +92,14 @@ pub enum Event {
         /// The message.
         message: Message,
     },
-    /// The answer to [`Effect::Load`].
+    /// The answer to [`StorageOp::Load`].
     Loaded {
         /// Which document.
         doc: DocumentId,
         /// What storage holds, or why it could not tell.
         result: Result<LoadedDocument, StorageFailure>,
     },
-    /// The answer to [`Effect::Persist`].
+    /// The answer to [`StorageOp::Persist`].
     Persisted {
         /// Which document.
         doc: DocumentId,
@@ -130,36 +180,9 @@ pub enum Effect {
         /// Why.
         reason: CloseReason,
     },
-    /// Read a document and its sync states; answer with [`Event::Loaded`].
-    Load {
-        /// Which document.
-        doc: DocumentId,
-    },
-    /// Make these changes durable; answer with [`Event::Persisted`] only once they are.
-    Persist {
-        /// Which document.
-        doc: DocumentId,
-        /// Echo this back.
-        ticket: PersistTicket,
-        /// What `Automerge::load_incremental` accepts: the whole document saved (`save()`)
-        /// when `base` is empty, otherwise the changes since `base` (`save_after`).
-        changes: Vec<u8>,
-        /// The heads `changes` were saved after: what the engine last saw made durable (empty
-        /// for a document new to storage). Storage holding exactly these heads can append the
-        /// changes without loading the document.
-        base: Vec<ChangeHash>,
-        /// The document's heads once these changes are applied.
-        heads: Vec<ChangeHash>,
-    },
-    /// Keep a peer's sync state (`automerge::sync::State::encode`); no answer needed.
-    SaveSyncState {
-        /// Which document.
-        doc: DocumentId,
-        /// Whose state.
-        storage_id: StorageId,
-        /// The encoded state.
-        state: Vec<u8>,
-    },
+    /// Carry out a storage operation and feed its answer back (see [`crate::sync::storage`],
+    /// whose `execute` does this for any storage).
+    Storage(StorageOp),
     /// The document's content changed through sync and the change is durable (for observers).
     DocumentChanged {
         /// Which document.
@@ -193,16 +216,6 @@ pub enum Effect {
         code: String,
         /// The server's explanation.
         message: String,
-    },
-    /// A connection asked for a catch-up page (server role): answer with
-    /// [`Event::AnswerChanges`].
-    ChangesRequested {
-        /// Which connection.
-        conn: ConnectionId,
-        /// Its cursor.
-        since: u64,
-        /// Its page size.
-        limit: u64,
     },
     /// A catch-up page or a live notice arrived (device role).
     ChangesReceived {

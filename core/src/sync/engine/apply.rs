@@ -155,11 +155,15 @@ impl Engine {
         let applied = content.receive_sync_message(&mut peer.state, message);
         if vetted && content.get_heads() != before {
             let refusal = match &applied {
-                Ok(()) => self
-                    .policy
-                    .check_changes(conn, &doc_id, content, &before)
-                    .err()
-                    .map(|refusal| refusal.to_string()),
+                Ok(()) => match self.policy.check_changes(conn, &doc_id, content, &before) {
+                    Ok(registration) => {
+                        if registration.is_some() {
+                            doc.registration = registration;
+                        }
+                        None
+                    }
+                    Err(refusal) => Some(refusal.to_string()),
+                },
                 // A message that failed halfway may have applied some changes unvetted.
                 Err(e) => Some(format!("sync message does not apply: {e}")),
             };

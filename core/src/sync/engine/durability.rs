@@ -10,6 +10,7 @@ use automerge::sync::SyncDoc;
 use super::{Conn, Engine, MAX_PERSIST_BACKOFF, save_sync_state};
 use crate::ids::DocumentId;
 use crate::sync::document::Content;
+use crate::sync::storage::{PersistRequest, StorageOp};
 use crate::sync::{ConnectionId, Effect, PersistTicket, Role, StorageFailure, Timestamp};
 use crate::wire::Message;
 
@@ -33,6 +34,7 @@ impl Engine {
         match result {
             Ok(()) => {
                 doc.persist_failures = 0;
+                doc.registration = None;
                 doc.durable_heads = heads.clone();
                 if self.config.role == Role::Server {
                     self.notify_live_scope(doc_id, &heads);
@@ -46,7 +48,7 @@ impl Engine {
                 let backoff = Duration::from_millis(100)
                     .saturating_mul(1 << doc.persist_failures.min(9))
                     .min(MAX_PERSIST_BACKOFF);
-                tracing::error!(doc = %doc_id, error = %failure.0, ?backoff, "persisting changes failed; nothing acknowledged, will retry");
+                tracing::error!(doc = %doc_id, error = %failure.report(), ?backoff, "persisting changes failed; nothing acknowledged, will retry");
                 self.schedule(doc_id, self.now + backoff);
             }
         }
@@ -109,13 +111,15 @@ impl Engine {
                     content.save_after(&doc.durable_heads)
                 };
                 doc.persisting = Some((ticket, heads.clone()));
-                self.effects.push(Effect::Persist {
-                    doc: doc_id,
-                    ticket,
-                    changes,
-                    base: doc.durable_heads.clone(),
-                    heads,
-                });
+                self.effects
+                    .push(Effect::Storage(StorageOp::Persist(PersistRequest {
+                        doc: doc_id,
+                        ticket,
+                        changes,
+                        base: doc.durable_heads.clone(),
+                        heads,
+                        registration: doc.registration.clone(),
+                    })));
             }
             return;
         }

@@ -7,6 +7,7 @@ use automerge::sync::State as SyncState;
 
 use super::{Conn, Engine, Phase, Remote, save_sync_state};
 use crate::ids::{DocumentId, PeerId};
+use crate::sync::storage::StorageOp;
 use crate::sync::{Announce, CloseReason, ConnectionId, Direction, Effect, Role};
 use crate::wire::{Message, PROTOCOL_V1, PeerMetadata};
 
@@ -186,7 +187,11 @@ impl Engine {
                         c.live_scope = true;
                     }
                     self.effects
-                        .push(Effect::ChangesRequested { conn, since, limit });
+                        .push(Effect::Storage(StorageOp::ChangesRequested {
+                            conn,
+                            since,
+                            limit,
+                        }));
                 }
             }
             Message::Changes {

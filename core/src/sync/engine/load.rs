@@ -9,7 +9,13 @@ use automerge::sync::State as SyncState;
 use super::{Engine, unreachable_ready};
 use crate::ids::DocumentId;
 use crate::sync::document::{Content, DocState, Pending};
+use crate::sync::storage::StorageOp;
 use crate::sync::{CloseReason, ConnectionId, Effect, LoadedDocument, StorageFailure};
+
+/// What storage returned for a document does not load as one.
+#[derive(Debug, thiserror::Error)]
+#[error("stored document does not load")]
+struct Unloadable(#[source] automerge::AutomergeError);
 
 impl Engine {
     pub(super) fn doc_entry(&mut self, doc: DocumentId) -> &mut DocState {
@@ -45,7 +51,7 @@ impl Engine {
     pub(super) fn request_load(&mut self, doc: DocumentId) {
         if self.loads_in_flight < self.config.max_concurrent_loads {
             self.loads_in_flight += 1;
-            self.effects.push(Effect::Load { doc });
+            self.effects.push(Effect::Storage(StorageOp::Load { doc }));
         } else {
             self.load_queue.push_back(doc);
         }
@@ -59,7 +65,8 @@ impl Engine {
         self.loads_in_flight = self.loads_in_flight.saturating_sub(1);
         if let Some(next) = self.load_queue.pop_front() {
             self.loads_in_flight += 1;
-            self.effects.push(Effect::Load { doc: next });
+            self.effects
+                .push(Effect::Storage(StorageOp::Load { doc: next }));
         }
         let Some(doc) = self.docs.get_mut(&doc_id) else {
             return;
@@ -70,15 +77,16 @@ impl Engine {
         let queue = std::mem::take(queue);
         let loaded = result.and_then(|loaded| {
             let content = match &loaded.data {
-                Some(bytes) => Automerge::load(bytes)
-                    .map_err(|e| StorageFailure(format!("stored document does not load: {e}")))?,
+                Some(bytes) => {
+                    Automerge::load(bytes).map_err(|e| StorageFailure::new(Unloadable(e)))?
+                }
                 None => Automerge::new(),
             };
             Ok((content, loaded.sync_states))
         });
         match loaded {
             Err(failure) => {
-                tracing::error!(doc = %doc_id, error = %failure.0, "loading a document failed");
+                tracing::error!(doc = %doc_id, error = %failure.report(), "loading a document failed");
                 doc.content = Content::Unloaded;
                 let waiting: BTreeSet<ConnectionId> = queue
                     .iter()

@@ -29,6 +29,7 @@ use automerge::{Automerge, ChangeHash};
 
 use crate::ids::{DocumentId, PeerId, StorageId};
 use crate::sync::document::{Content, DocState, PeerSync};
+use crate::sync::storage::{StorageOp, SyncStateWrite};
 use crate::sync::{
     AccessPolicy, CloseReason, ConnectionId, Effect, EngineConfig, Event, Timestamp,
 };
@@ -255,11 +256,11 @@ fn save_sync_state(
         return;
     }
     peer.saved_shared_heads = Some(peer.state.shared_heads.clone());
-    effects.push(Effect::SaveSyncState {
+    effects.push(Effect::Storage(StorageOp::SaveSyncState(SyncStateWrite {
         doc,
         storage_id: storage.clone(),
         state: peer.state.encode(),
-    });
+    })));
 }
 
 #[cold]

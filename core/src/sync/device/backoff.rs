@@ -1,5 +1,5 @@
-//! Exponential reconnect back-off with full jitter, so a thousand phones coming out of the same
-//! tunnel do not reconnect in lockstep.
+//! Exponential reconnect back-off with full jitter (randomness passed in), so a thousand phones
+//! coming out of the same tunnel do not reconnect in lockstep.
 
 use std::time::Duration;
 
@@ -14,12 +14,6 @@ pub fn delay(attempt: u32, initial: Duration, max: Duration, random: u64) -> Dur
         .max(1);
     let half = ceiling_ms / 2;
     Duration::from_millis(half + random % (ceiling_ms - half + 1))
-}
-
-/// A random u64 from the operating system's generator (through uuid, already a dependency).
-pub fn random_u64() -> u64 {
-    let bits = uuid::Uuid::new_v4().as_u128();
-    (bits >> 64) as u64 ^ bits as u64
 }
 
 #[cfg(test)]
