@@ -168,3 +168,15 @@ pub fn insert_new<S, E: Part, T: Target<S>>(
     }
     target.insert(collection, key, value)
 }
+
+/// The error a group of a kind's edits returns for an edit of another group. Each kind's
+/// [`Editable::apply`] routes every variant to its group through one exhaustive match, so this
+/// is never returned: it stands where a panic would otherwise be, so that a routing slip made
+/// later fails the edit rather than the app.
+pub(crate) fn misrouted(edit: &impl std::fmt::Debug) -> ModelError {
+    let edit: String = format!("{edit:?}").chars().take(64).collect();
+    ModelError::invalid(
+        "edit",
+        format!("{edit} was routed to the wrong group of edits"),
+    )
+}

@@ -4,7 +4,6 @@
 
 mod contact_report;
 mod edit;
-mod edit_parts;
 mod ordered;
 
 use std::collections::BTreeMap;

@@ -1,15 +1,21 @@
 //! The parts of a meeting note that [`MeetingNoteEdit`](super::MeetingNoteEdit) touches, and the
 //! rules of its ordered lists and contact report.
+//!
+//! The groups of edits (`document`, `attendees`, `lists`, `report`) name a part by its
+//! descriptor here and run these rules, so an ordered entry is placed and checked one way
+//! whichever list it is in.
 
 use std::collections::BTreeMap;
 
 use autosurgeon::Text;
 
-use super::ordered::{ActionRef, AgendaItem, Decision, OpenQuestion, Ordered, last_order};
-use super::{ContactReportStatus, MeetingKind, MeetingNote, Recipient};
 use crate::ids::{DocumentId, EntityId};
 use crate::model::ModelError;
 use crate::model::edit::{Collection, Field, Part, Target, insert_new};
+use crate::model::meeting_note::ordered::{
+    ActionRef, AgendaItem, Decision, OpenQuestion, Ordered, last_order,
+};
+use crate::model::meeting_note::{ContactReportStatus, MeetingKind, MeetingNote, Recipient};
 use crate::model::order::between;
 use crate::model::people::{Attendee, Visibility};
 use crate::model::status::{Lifecycle, LifecycleState};
