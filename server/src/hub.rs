@@ -97,6 +97,12 @@ pub(crate) enum HubInput {
     AccessChanged {
         revoked: Vec<ConnectionId>,
     },
+    /// The server changed a document itself (a command) and made it durable: fan it out.
+    ServerChange {
+        doc: enlace_core::ids::DocumentId,
+        changes: Vec<u8>,
+        heads: Vec<automerge::ChangeHash>,
+    },
     /// Stop: flush what is in flight and end the thread.
     Shutdown,
 }
@@ -202,6 +208,9 @@ impl Actor {
                             }
                         }
                         self.handle(Event::AccessChanged { conn: None });
+                    }
+                    Some(HubInput::ServerChange { doc, changes, heads }) => {
+                        self.handle(Event::ServerChange { doc, changes, heads });
                     }
                     Some(HubInput::Shutdown) | None => break,
                 },

@@ -39,6 +39,7 @@ mod api;
 pub mod auth;
 mod catch_up;
 pub mod cli;
+mod commands;
 pub mod config;
 mod cursor;
 pub mod directory;
@@ -167,6 +168,20 @@ pub async fn run(
         config.shutdown_grace,
     )?;
 
+    let commands = match &authenticated {
+        Some((_, shared)) => {
+            let (path, hub, shared) = (database.clone(), hub_tx.clone(), shared.clone());
+            let storage_id = storage_id.clone();
+            let opened = tokio::task::spawn_blocking(move || {
+                commands::Commands::open(&path, &storage_id, hub, shared)
+            })
+            .await
+            .map_err(|_| ServerError::Internal("opening the command store panicked"))?
+            .map_err(|e| ServerError::Storage(e).in_file(&database))?;
+            Some(Arc::new(opened))
+        }
+        None => None,
+    };
     let token = CancellationToken::new();
     let tracker = TaskTracker::new();
     let auth = authenticated.map(|(directory, shared)| {
@@ -192,6 +207,7 @@ pub async fn run(
         next_conn: Arc::new(AtomicU64::new(1)),
         auth,
         metrics_token: config.metrics.token.clone().map(Arc::new),
+        commands,
     };
     let metrics_route = match config.metrics.listen {
         None => MetricsRoute::Main,

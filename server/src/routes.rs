@@ -34,6 +34,8 @@ pub(crate) struct AppState {
     pub auth: Option<Arc<AuthState>>,
     /// The token `/metrics` requires, if any.
     pub metrics_token: Option<Arc<MetricsToken>>,
+    /// Server commands (`None` on an open server).
+    pub commands: Option<Arc<crate::commands::Commands>>,
 }
 
 /// Where `/metrics` is served.

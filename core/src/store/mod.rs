@@ -57,7 +57,7 @@ pub use error::StoreError;
 pub use listing::{Deleted, ListedDocument, Order, Query};
 pub use observe::{Observer, ObserverId};
 pub use schema::SCHEMA_VERSION;
-pub use sqlite::{BUSY_TIMEOUT, Store};
+pub use sqlite::{AuthoritativeChange, BUSY_TIMEOUT, ListingRows, Store};
 pub use storage::{IndexFn, MergeOutcome, Merged, Storage};
 
 /// Largest input [`Store::merge_changes_with`] accepts: the wire's

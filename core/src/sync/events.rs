@@ -116,6 +116,17 @@ pub enum Event {
         /// The changes, as `Automerge::load_incremental` accepts them.
         changes: Vec<u8>,
     },
+    /// The embedding server changed a document itself (a command it carried out under its own
+    /// actor) and has already made the change durable (server role). Peers syncing the document
+    /// receive it like any change, and catch-up connections hear of it as of any write.
+    ServerChange {
+        /// Which document.
+        doc: DocumentId,
+        /// The changes, as `Automerge::load_incremental` accepts them.
+        changes: Vec<u8>,
+        /// The document's heads in storage after them.
+        heads: Vec<ChangeHash>,
+    },
     /// Keep this document in sync with the servers we are connected to (device role): sync it
     /// now, or request it if we do not have it, and again after every reconnect.
     Subscribe {

@@ -17,6 +17,8 @@ pub(crate) enum ApiError {
     Unauthorized,
     /// 403: signed in, but this route needs another role.
     Forbidden,
+    /// 403: signed in and allowed to read, but not to do this; says why.
+    NotAllowed(&'static str),
     /// 404: missing, or not visible to the caller (the same body either way).
     NotFound,
     /// 409: exists already.
@@ -58,6 +60,7 @@ impl IntoResponse for ApiError {
                 "forbidden",
                 "this needs the admin role".into(),
             ),
+            ApiError::NotAllowed(why) => (StatusCode::FORBIDDEN, "forbidden", why.into()),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found", "not found".into()),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m),
             ApiError::TooManyRequests => (

@@ -4,9 +4,11 @@
 //! - `me`: what a signed-in person may read: themselves, their accounts and teammates, the
 //!   people they may see, a document's registration; and websocket tickets.
 //! - `admin`: the directory of the admin's own organisation.
+//! - `commands`: the moves only the server makes in a document (`crate::commands`).
 
 mod admin;
 mod caller;
+mod commands;
 mod error;
 mod me;
 
@@ -30,6 +32,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/v1/accounts/{account}/team", get(me::team))
         .route("/v1/people", get(me::people))
         .route("/v1/documents/{document}", get(me::document))
+        .route(
+            "/v1/documents/{document}/commands/{command}",
+            post(commands::run),
+        )
         .route(
             "/v1/admin/users",
             get(admin::users).post(admin::create_user),

@@ -27,6 +27,7 @@
 //! rather than fail half-way when another connection holds it.
 
 mod append;
+mod authoritative;
 mod maintenance;
 mod raw;
 mod registrations;
@@ -46,6 +47,8 @@ use super::meta::{self, Identity};
 use super::observe::Observers;
 use super::schema;
 use crate::ids::StorageId;
+
+pub use authoritative::{AuthoritativeChange, ListingRows};
 
 /// How long a call waits for another connection's write lock before failing with `SQLITE_BUSY`.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

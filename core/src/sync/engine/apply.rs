@@ -279,6 +279,20 @@ impl Engine {
         }
     }
 
+    /// A change the server made itself, already durable: applied like a local change, and
+    /// announced to connections in catch-up mode.
+    pub(super) fn on_server_change(
+        &mut self,
+        doc_id: DocumentId,
+        changes: Vec<u8>,
+        heads: &[ChangeHash],
+    ) {
+        self.on_local_change(doc_id, changes);
+        if self.config.role == Role::Server {
+            self.notify_live_scope(doc_id, heads);
+        }
+    }
+
     pub(super) fn apply_local(&mut self, doc_id: DocumentId, changes: &[u8]) {
         let Some(doc) = self.docs.get_mut(&doc_id) else {
             return;

@@ -67,13 +67,12 @@ impl Engine {
     /// Tells connections in catch-up mode that a document in their scope changed, unless they
     /// are syncing it already (then the change itself reaches them).
     pub(super) fn notify_live_scope(&mut self, doc_id: DocumentId, heads: &[ChangeHash]) {
-        let Some(doc) = self.docs.get(&doc_id) else {
-            return;
-        };
+        // A document not in memory has no connection syncing it.
+        let doc = self.docs.get(&doc_id);
         let watchers: Vec<ConnectionId> = self
             .conns
             .iter()
-            .filter(|(id, c)| c.live_scope && !doc.peers.contains_key(id))
+            .filter(|(id, c)| c.live_scope && !doc.is_some_and(|d| d.peers.contains_key(id)))
             .map(|(id, _)| *id)
             .collect();
         for conn in watchers {

@@ -157,6 +157,11 @@ impl Engine {
                 result,
             } => self.on_persisted(doc, ticket, result),
             Event::LocalChange { doc, changes } => self.on_local_change(doc, changes),
+            Event::ServerChange {
+                doc,
+                changes,
+                heads,
+            } => self.on_server_change(doc, changes, &heads),
             Event::Subscribe { doc } => self.on_subscribe(doc),
             Event::Unsubscribe { doc } => {
                 self.subscriptions.remove(&doc);
