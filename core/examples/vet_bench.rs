@@ -11,11 +11,11 @@ use automerge::sync::{Message as SyncMessage, State, SyncDoc};
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, Automerge, ObjType, ROOT, ReadDoc};
 use enlace_core::ids::{DocumentId, PeerId};
-use enlace_core::model::{Registration, classify};
+use enlace_core::model::classify;
 use enlace_core::sync::storage::StorageOp;
 use enlace_core::sync::{
-    Access, AccessPolicy, AllowAll, ConnectionId, Direction, Effect, Engine, EngineConfig, Event,
-    LoadedDocument, PolicyRefusal, Role, Timestamp,
+    Accepted, Access, AccessPolicy, AllowAll, ConnectionId, Direction, Effect, Engine,
+    EngineConfig, Event, LoadedDocument, PolicyRefusal, Role, Timestamp,
 };
 use enlace_core::wire::{Message, PROTOCOL_V1, PeerMetadata};
 
@@ -38,9 +38,9 @@ impl AccessPolicy for Checking {
         _doc: &DocumentId,
         after: &Automerge,
         _before: &[automerge::ChangeHash],
-    ) -> Result<Option<Registration>, PolicyRefusal> {
+    ) -> Result<Accepted, PolicyRefusal> {
         match classify(after) {
-            Some(c) if c.account_id == "acme" => Ok(None),
+            Some(c) if c.account_id == "acme" => Ok(Accepted::default()),
             _ => Err(PolicyRefusal::because("moved")),
         }
     }

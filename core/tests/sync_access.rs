@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 use automerge::ROOT;
 use automerge::transaction::Transactable;
 use enlace_core::DocumentId;
-use enlace_core::model::Registration;
+
 use enlace_core::sync::sim::{NodeId, Sim, SimConfig};
-use enlace_core::sync::{Access, AccessPolicy, ConnectionId, PolicyRefusal};
+use enlace_core::sync::{Accepted, Access, AccessPolicy, ConnectionId, PolicyRefusal};
 use enlace_core::wire::Message;
 
 /// A policy table the test edits while the server runs: (connection, document) -> access, with
@@ -165,13 +165,13 @@ impl AccessPolicy for NoMoves {
         _doc: &DocumentId,
         after: &automerge::Automerge,
         _before: &[automerge::ChangeHash],
-    ) -> Result<Option<Registration>, PolicyRefusal> {
+    ) -> Result<Accepted, PolicyRefusal> {
         use automerge::ReadDoc;
         match after.get(ROOT, "account_id") {
             Ok(Some((value, _))) if value.as_str() == Some("other-account") => Err(
                 PolicyRefusal::because("moves the document to another account"),
             ),
-            _ => Ok(None),
+            _ => Ok(Accepted::default()),
         }
     }
 }

@@ -16,7 +16,7 @@ use enlace_core::model::authority::AuthorityViolation;
 use enlace_core::model::authority::{self, Writer};
 use enlace_core::model::{DocumentKind, classify};
 use enlace_core::store::Registration;
-use enlace_core::sync::{Access, AccessPolicy, ConnectionId, PolicyRefusal};
+use enlace_core::sync::{Accepted, Access, AccessPolicy, ConnectionId, PolicyRefusal};
 
 use crate::directory::{AccountId, AccountKey, Principal, Snapshot, UserKey, now_ms};
 
@@ -111,6 +111,11 @@ impl SharedAccess {
     /// A socket authenticated as `principal` opened.
     pub(crate) fn connected(&self, conn: ConnectionId, principal: Principal) {
         self.lock().conns.insert(conn, principal);
+    }
+
+    /// Who a connection authenticated as, if it is open and authenticated.
+    pub(crate) fn user_of(&self, conn: ConnectionId) -> Option<UserKey> {
+        self.lock().conns.get(&conn).map(|p| p.user.clone())
     }
 
     /// A socket closed.
@@ -225,7 +230,7 @@ impl AccessPolicy for ServerPolicy {
         doc: &DocumentId,
         after: &Automerge,
         before: &[ChangeHash],
-    ) -> Result<Option<Registration>, PolicyRefusal> {
+    ) -> Result<Accepted, PolicyRefusal> {
         let mut state = self.shared.lock();
         let Some(user) = state.conns.get(&conn).map(|p| p.user.clone()) else {
             return Err(Refused::NotAuthenticated.into());
@@ -258,8 +263,24 @@ impl AccessPolicy for ServerPolicy {
                 let writer = Writer {
                     may_review: state.snapshot.may_review(&user, account, creator.as_ref()),
                 };
-                authority::check_write(after, before, *kind, writer).map_err(Refused::Authority)?;
-                Ok(None)
+                // A write that sets what only the server (or a reviewer) sets is kept and
+                // repaired, not refused: refusing would leave the writer's replica diverged.
+                match authority::check_write(after, before, *kind, writer) {
+                    Ok(()) => Ok(Accepted::default()),
+                    Err(_) => {
+                        let kind = *kind;
+                        Ok(Accepted {
+                            registration: None,
+                            repair: Some(Box::new(move |doc, before| {
+                                authority::repair(doc, before, kind, writer)
+                                    .map(|fields| {
+                                        fields.iter().map(|f| f.name.to_owned()).collect()
+                                    })
+                                    .map_err(PolicyRefusal::new)
+                            })),
+                        })
+                    }
+                }
             }
             Some(Registered::Unclassified) => Err(Refused::Unclassified.into()),
             None => {
@@ -289,7 +310,7 @@ impl AccessPolicy for ServerPolicy {
                         creator: Some(user),
                     },
                 );
-                Ok(Some(registration))
+                Ok(Accepted::registering(registration))
             }
         }
     }

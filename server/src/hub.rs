@@ -326,6 +326,25 @@ impl Actor {
                 self.metrics.error(ErrorKind::Refused);
                 None
             }
+            Effect::ChangesRepaired {
+                conn,
+                peer,
+                doc,
+                fields,
+            } => {
+                let user = self.access.as_ref().and_then(|a| a.user_of(conn));
+                // The peer id is the peer's own text: Debug-quoted.
+                tracing::warn!(
+                    %conn,
+                    peer = ?peer.as_str(),
+                    user = ?user.map(|u| u.to_string()),
+                    %doc,
+                    ?fields,
+                    "a client wrote fields only the server sets; restored them"
+                );
+                self.metrics.error(ErrorKind::AuthorityRepaired);
+                None
+            }
             Effect::DocumentChanged { .. }
             | Effect::DocumentRefused { .. }
             | Effect::DocumentUnavailable { .. }

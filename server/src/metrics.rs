@@ -41,10 +41,13 @@ pub enum ErrorKind {
     /// A sync message that would inflate past the per-message bound (1009), refused before
     /// the engine saw it.
     TooLargeInflated,
+    /// A write that set fields only the server sets, kept and repaired by a compensating
+    /// change of the server's.
+    AuthorityRepaired,
 }
 
 impl ErrorKind {
-    const ALL: [ErrorKind; 15] = [
+    const ALL: [ErrorKind; 16] = [
         ErrorKind::Decode,
         ErrorKind::TextFrame,
         ErrorKind::TooLarge,
@@ -60,6 +63,7 @@ impl ErrorKind {
         ErrorKind::RequestTimeout,
         ErrorKind::ConnectionLimit,
         ErrorKind::TooLargeInflated,
+        ErrorKind::AuthorityRepaired,
     ];
 
     fn label(self) -> &'static str {
@@ -79,6 +83,7 @@ impl ErrorKind {
             ErrorKind::RequestTimeout => "request_timeout",
             ErrorKind::ConnectionLimit => "connection_limit",
             ErrorKind::TooLargeInflated => "too_large_inflated",
+            ErrorKind::AuthorityRepaired => "authority_repaired",
         }
     }
 }

@@ -486,7 +486,8 @@ impl Actor {
                     // This small test client runs per-document sync only.
                     Effect::DocumentChanged { .. }
                     | Effect::ChangesReceived { .. }
-                    | Effect::ChangesRefused { .. } => {}
+                    | Effect::ChangesRefused { .. }
+                    | Effect::ChangesRepaired { .. } => {}
                 }
             }
         }

@@ -264,8 +264,54 @@ fn round0(tx: &Transaction<'_>, parent: &automerge::ObjId) -> automerge::ObjId {
     tx.get(&status, "0").expect("get").expect("map").1
 }
 
+/// The states round 0 of the status under `parent` (`contact_report` or the root) reached in
+/// `doc`, and its `report_no` if it is a contact report.
+fn status_of(doc: &Automerge, in_report: bool) -> (Vec<String>, Option<String>) {
+    let parent = match in_report {
+        true => match doc.get(ROOT, "contact_report") {
+            Ok(Some((_, id))) => id,
+            _ => return (Vec::new(), None),
+        },
+        false => ROOT,
+    };
+    let states = doc
+        .get(&parent, "status")
+        .ok()
+        .flatten()
+        .and_then(|(_, status)| doc.get(&status, "0").ok().flatten())
+        .map(|(_, round)| doc.keys(&round).collect())
+        .unwrap_or_default();
+    let number = doc
+        .get(&parent, "report_no")
+        .ok()
+        .flatten()
+        .and_then(|(v, _)| v.into_string().ok());
+    (states, number)
+}
+
+/// Waits until `client`'s copy of `doc` is in sync with the server and shows `states` (and no
+/// report number), and was never refused: the server kept the write and repaired it.
+async fn repaired_to(client: &Client, doc: DocumentId, in_report: bool, states: &[&str]) {
+    let want: Vec<String> = states.iter().map(|s| (*s).to_owned()).collect();
+    let expected = (want.clone(), None);
+    client
+        .wait_content(doc, "the server's repair", PATIENCE, move |d| {
+            status_of(d, in_report) == expected
+        })
+        .await
+        .expect("the client's copy converges to the server's value");
+    client
+        .wait_for("in sync with the server", PATIENCE, |v| v.in_sync(&doc))
+        .await
+        .expect("in sync");
+    assert!(
+        !client.view().refused.contains_key(&doc),
+        "repaired, not refused"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fields_only_the_server_or_a_reviewer_writes_are_refused_from_clients() {
+async fn fields_only_the_server_or_a_reviewer_writes_are_repaired_for_every_replica() {
     let agency = Agency::start().await;
     let jr = agency.client("jr", "jr-phone").await;
 
@@ -274,7 +320,6 @@ async fn fields_only_the_server_or_a_reviewer_writes_are_refused_from_clients() 
     let doc = with_status("meeting_note", "acme", true, &["draft", "in_review"]);
     jr.adopt(note, doc).await;
     assert_eq!(refused_or_acknowledged(&jr, note).await, "acknowledged");
-    let acknowledged = jr.view().heads(&note);
     jr.change(note, |tx| {
         let report = tx.get(ROOT, "contact_report").expect("get").expect("map").1;
         let round = round0(tx, &report);
@@ -282,18 +327,21 @@ async fn fields_only_the_server_or_a_reviewer_writes_are_refused_from_clients() 
         tx.put(&report, "report_no", "ACME-2026-0001").expect("put");
     })
     .await;
-    assert_eq!(refused_or_acknowledged(&jr, note).await, "refused");
+    // The server kept the write and restored the report: the writer's copy converges to it.
+    repaired_to(&jr, note, true, &["draft", "in_review"]).await;
 
-    // The server kept the report as it was: a teammate fetching it gets the acknowledged heads.
+    // A teammate fetching the report gets the same document.
     let mate = agency.client("mate", "mate-phone").await;
     mate.subscribe(note);
+    let heads = jr.view().heads(&note);
     mate.wait_for("the teammate has the report", PATIENCE, |v| {
-        v.heads(&note) == acknowledged
+        v.heads(&note) == heads
     })
     .await
-    .expect("the server's copy has no client-written `sent`");
+    .expect("every replica holds the server's state");
+    repaired_to(&mate, note, true, &["draft", "in_review"]).await;
 
-    // A storecheck its creator marks reviewed: refused; its creator's supervisor: accepted.
+    // A storecheck its creator marks reviewed: repaired; its creator's supervisor: kept.
     let sub = agency.client("sub-sup", "sub-phone").await;
     let check = DocumentId::new_random();
     let doc = with_status(
@@ -313,11 +361,30 @@ async fn fields_only_the_server_or_a_reviewer_writes_are_refused_from_clients() 
         tx.put(&round, "reviewed", true).expect("put");
     };
     sub.change(check, mark_reviewed).await;
-    assert_eq!(refused_or_acknowledged(&sub, check).await, "refused");
+    repaired_to(&sub, check, false, &["draft", "in_progress", "submitted"]).await;
     let sup = agency.client("sup", "sup-phone").await;
     sup.adopt(check, Automerge::load(&saved).expect("loads"))
         .await;
     sup.change(check, mark_reviewed).await;
     assert_eq!(refused_or_acknowledged(&sup, check).await, "acknowledged");
+    sub.wait_content(check, "the supervisor's review", PATIENCE, |d| {
+        status_of(d, false).0.contains(&"reviewed".to_owned())
+    })
+    .await
+    .expect("a reviewer's review stands and reaches the creator");
+
+    // Counted for the operator.
+    let (_, metrics) = enlace_tests::server::http_get(agency.server.addr, "/metrics")
+        .await
+        .expect("metrics");
+    let repaired = metrics
+        .lines()
+        .find(|l| l.contains("authority_repaired"))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|n| n.parse::<u64>().ok());
+    assert!(
+        repaired.is_some_and(|n| n >= 2),
+        "two repairs counted: {repaired:?}"
+    );
     agency.stop([jr, mate, sub, sup]).await;
 }

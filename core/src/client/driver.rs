@@ -463,7 +463,10 @@ impl Driver {
                 cursor,
                 more,
             })),
-            Effect::Send { .. } | Effect::Close { .. } | Effect::ChangesRefused { .. } => None,
+            Effect::Send { .. }
+            | Effect::Close { .. }
+            | Effect::ChangesRefused { .. }
+            | Effect::ChangesRepaired { .. } => None,
         }
     }
 }

@@ -67,8 +67,8 @@ pub trait AccessPolicy: Send {
         _doc: &DocumentId,
         _after: &Automerge,
         _before: &[ChangeHash],
-    ) -> Result<Option<Registration>, PolicyRefusal> {
-        Ok(None)
+    ) -> Result<Accepted, PolicyRefusal> {
+        Ok(Accepted::default())
     }
 }
 
@@ -80,6 +80,42 @@ pub struct AllowAll;
 impl AccessPolicy for AllowAll {
     fn decide(&self, _conn: ConnectionId, _doc: &DocumentId) -> Access {
         Access::ReadWrite
+    }
+}
+
+/// A policy's yes to a writer's changes.
+#[derive(Default)]
+pub struct Accepted {
+    /// For a document that did not exist yet: its registration, which the engine carries to
+    /// storage with the document's first persist (in the same transaction as its changes).
+    pub registration: Option<Registration>,
+    /// The changes broke rules the policy enforces by repairing rather than refusing (fields
+    /// only the server sets): the engine keeps them, so the writer's replica does not diverge,
+    /// and calls this with the document (the changes applied) and the heads before them. It
+    /// writes one compensating change and returns the names of what it restored, for the logs.
+    pub repair: Option<Repair>,
+}
+
+/// See [`Accepted::repair`].
+pub type Repair =
+    Box<dyn FnOnce(&mut Automerge, &[ChangeHash]) -> Result<Vec<String>, PolicyRefusal> + Send>;
+
+impl Accepted {
+    /// Accepted, registering a new document.
+    pub fn registering(registration: Registration) -> Self {
+        Accepted {
+            registration: Some(registration),
+            repair: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Accepted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Accepted")
+            .field("registration", &self.registration)
+            .field("repair", &self.repair.is_some())
+            .finish()
     }
 }
 

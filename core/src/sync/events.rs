@@ -218,6 +218,19 @@ pub enum Effect {
         /// The policy's reason (holds peer-supplied text: log it quoted).
         reason: String,
     },
+    /// The engine kept a connection's changes that broke fields only the server sets, and
+    /// wrote the policy's compensating change, which restores them for every replica. For the
+    /// server's logs and metrics.
+    ChangesRepaired {
+        /// Whose changes.
+        conn: ConnectionId,
+        /// The peer id that connection joined with.
+        peer: PeerId,
+        /// Which document.
+        doc: DocumentId,
+        /// The fields restored.
+        fields: Vec<String>,
+    },
     /// Our server refused our changes to a document (device role): nothing of them is on the
     /// server. With [`RefusalCode::IdUnavailable`] the content must be re-created under a new id.
     DocumentRefused {

@@ -85,7 +85,7 @@ pub mod sim;
 pub mod storage;
 mod types;
 
-pub use access::{Access, AccessPolicy, AllowAll, PolicyRefusal};
+pub use access::{Accepted, Access, AccessPolicy, AllowAll, PolicyRefusal, Repair};
 pub use config::{Announce, EngineConfig};
 pub use engine::Engine;
 pub use events::{Effect, Event, LoadedDocument, StorageFailure};

@@ -8,7 +8,7 @@ use automerge::sync::{Message as SyncMessage, SyncDoc};
 use super::{Engine, Remote};
 use crate::ids::DocumentId;
 use crate::sync::document::{Content, PeerSync, Pending};
-use crate::sync::{Access, CloseReason, ConnectionId, Effect, Role};
+use crate::sync::{Access, CloseReason, ConnectionId, Effect, Repair, Role};
 use crate::wire::RefusalCode;
 
 impl Engine {
@@ -153,13 +153,15 @@ impl Engine {
         // Applied in place and vetted afterwards: copying a large document for every incoming
         // keystroke would cost far more than rebuilding it on the rare refusal.
         let applied = content.receive_sync_message(&mut peer.state, message);
+        let mut repair = None;
         if vetted && content.get_heads() != before {
             let refusal = match &applied {
                 Ok(()) => match self.policy.check_changes(conn, &doc_id, content, &before) {
-                    Ok(registration) => {
-                        if registration.is_some() {
-                            doc.registration = registration;
+                    Ok(accepted) => {
+                        if accepted.registration.is_some() {
+                            doc.registration = accepted.registration;
                         }
+                        repair = accepted.repair;
                         None
                     }
                     Err(refusal) => Some(refusal.to_string()),
@@ -193,7 +195,47 @@ impl Engine {
             );
             return None;
         }
+        if let Some(repair) = repair {
+            self.repair(conn, doc_id, repair, &before);
+        }
         Some(before)
+    }
+
+    /// Writes the policy's compensating change for changes it keeps but repairs; a repair that
+    /// fails leaves the document unloaded (storage still has it as it was durable), so nothing
+    /// unrepaired is persisted or sent.
+    fn repair(
+        &mut self,
+        conn: ConnectionId,
+        doc_id: DocumentId,
+        repair: Repair,
+        before: &[ChangeHash],
+    ) {
+        let peer = self.remote(conn).map(|r| r.peer_id.clone());
+        let Some(doc) = self.docs.get_mut(&doc_id) else {
+            return;
+        };
+        let Content::Ready(content) = &mut doc.content else {
+            return;
+        };
+        match repair(content, before) {
+            Ok(fields) => {
+                if let (Some(peer), false) = (peer, fields.is_empty()) {
+                    self.effects.push(Effect::ChangesRepaired {
+                        conn,
+                        peer,
+                        doc: doc_id,
+                        fields,
+                    });
+                }
+            }
+            Err(e) => {
+                tracing::error!(doc = %doc_id, error = %e, "repairing changes failed; unloading");
+                doc.content = Content::Unloaded;
+                doc.peers.remove(&conn);
+                self.close(conn, CloseReason::StorageFailure);
+            }
+        }
     }
 
     /// Tells a writer whose changes the policy refused: a document that still does not exist

@@ -435,6 +435,7 @@ impl Sim {
             ),
             Effect::DocumentChanged { .. }
             | Effect::ChangesRefused { .. }
+            | Effect::ChangesRepaired { .. }
             | Effect::DocumentRefused { .. }
             | Effect::DocumentUnavailable { .. }
             | Effect::EphemeralReceived { .. } => {

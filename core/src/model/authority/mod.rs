@@ -17,9 +17,13 @@
 //! It reads only those fields, before and after, never the whole document, so it costs a few
 //! map lookups per write.
 
+mod repair;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::{Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+
+pub use repair::{Field, broken_fields, repair};
 
 use super::DocumentKind;
 use super::action_item::ActionItemStatus;
