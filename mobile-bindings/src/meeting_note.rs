@@ -38,6 +38,10 @@ document_record! {
         distribution: HashMap<String, Recipient> = map,
         /// draft -> in_review -> sent -> accepted | disputed.
         status: ContactReportStatus = status,
+        /// When the client's answer was recorded (by the server).
+        answered_at: Option<Instant>,
+        /// The client's comment with their answer.
+        client_comment: Option<String>,
     }
 }
 

@@ -35,6 +35,7 @@
 //! ```
 
 mod access;
+pub mod answers;
 mod api;
 pub mod auth;
 mod catch_up;

@@ -56,6 +56,22 @@ pub async fn request(
     parse_response(&raw)
 }
 
+/// Posts `form` (already `application/x-www-form-urlencoded`) to `path`, as a browser submits
+/// a form, and reads the whole answer.
+pub async fn post_form(addr: SocketAddr, path: &str, form: &str) -> io::Result<HttpResponse> {
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        form.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(form.as_bytes()).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    parse_response(&raw)
+}
+
 /// [`request`] with a bearer token, for tests that only expect answers: panics on an I/O error.
 pub async fn call(
     addr: SocketAddr,

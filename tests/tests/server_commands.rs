@@ -358,3 +358,115 @@ async fn callers_who_may_not_issue_a_command_are_refused() {
     assert_eq!(note.contact_report.status(), ContactReportStatus::Draft);
     assert!(note.contact_report.report_no.is_none());
 }
+
+/// A signed answer link for report `report_no` of `doc`, made with the server's own key (read
+/// from its directory, as the server does), valid until `expires_ms`.
+fn answer_link(data: &Path, doc: DocumentId, report_no: &str, expires_ms: i64) -> String {
+    use enlace_server::answers::links::{AnswerClaim, AnswerKey};
+    let directory = enlace_server::directory::Directory::open_in(data).expect("directory");
+    let snapshot = directory.snapshot().expect("snapshot");
+    let token = AnswerKey::derive(snapshot.ticket_key())
+        .sign(&AnswerClaim {
+            doc,
+            report_no: report_no.to_owned(),
+            recipient: "r1".into(),
+            expires_ms,
+        })
+        .expect("token");
+    format!("/v1/answers/{token}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_accepts_or_disputes_through_a_signed_link() {
+    use enlace_tests::http::post_form;
+    let data = tempfile::tempdir().expect("data");
+    let agency = fixture::seed(data.path());
+    let server = ServerProcess::spawn_authenticated(binary(), data.path(), &[], PATIENCE);
+    let ae = phone(&server, &agency, "ae");
+    let mut sent = Vec::new();
+    for title in ["Reunión con Viña Sur", "Revisión de presupuesto"] {
+        let id = ae.store.create(&note("ae", title)).expect("create");
+        ae.client.wait_until_saved(id, LONG).expect("saved");
+        let answer = command(
+            &server,
+            Some(agency.token("ae")),
+            &id.to_string(),
+            "send-contact-report",
+            None,
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{:?}", answer.json());
+        let number = answer.json()["report_no"]
+            .as_str()
+            .expect("number")
+            .to_owned();
+        sent.push((id, number));
+    }
+    let later = i64::MAX / 2;
+
+    // The page names the report, escaped, and offers both answers.
+    let (accepted, accepted_no) = &sent[0];
+    let link = answer_link(data.path(), *accepted, accepted_no, later);
+    let page = request(server.addr, "GET", &link, None, None)
+        .await
+        .expect("page");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Reunión con Viña Sur") && page.body.contains(accepted_no.as_str()));
+    let done = post_form(server.addr, &link, "action=accept")
+        .await
+        .expect("answer");
+    assert_eq!(done.status, 200, "{}", done.body);
+    phone_sees::<MeetingNote>(&ae, *accepted, "the acceptance", |n| {
+        n.contact_report.status() == ContactReportStatus::Accepted
+            && n.contact_report.answered_at.is_some()
+    });
+    // Answering twice changes nothing.
+    let again = post_form(server.addr, &link, "action=dispute&comment=tarde")
+        .await
+        .expect("answer");
+    assert_eq!(again.status, 409, "{}", again.body);
+
+    let (disputed, disputed_no) = &sent[1];
+    let link = answer_link(data.path(), *disputed, disputed_no, later);
+    let done = post_form(
+        server.addr,
+        &link,
+        "action=dispute&comment=El+presupuesto+acordado+fue+%24120.000",
+    )
+    .await
+    .expect("answer");
+    assert_eq!(done.status, 200, "{}", done.body);
+    phone_sees::<MeetingNote>(&ae, *disputed, "the dispute", |n| {
+        n.contact_report.status() == ContactReportStatus::Disputed
+            && n.contact_report.client_comment.as_deref()
+                == Some("El presupuesto acordado fue $120.000")
+    });
+
+    // Forged, tampered and expired links are refused, and change nothing.
+    let other = tempfile::tempdir().expect("other");
+    fixture::seed(other.path());
+    let forged = answer_link(other.path(), *accepted, accepted_no, later);
+    let refused = post_form(server.addr, &forged, "action=dispute")
+        .await
+        .expect("answer");
+    assert_eq!(refused.status, 404, "another server's key");
+    let genuine = answer_link(data.path(), *accepted, accepted_no, later);
+    let (payload, tag) = genuine.rsplit_once('.').expect("dot");
+    let tampered = format!("{payload}A.{tag}");
+    let refused = post_form(server.addr, &tampered, "action=dispute")
+        .await
+        .expect("answer");
+    assert_eq!(refused.status, 404, "tampered");
+    let expired = answer_link(data.path(), *accepted, accepted_no, 1_000);
+    let refused = request(server.addr, "GET", &expired, None, None)
+        .await
+        .expect("page");
+    assert_eq!(refused.status, 410, "expired");
+    let wrong_report = answer_link(data.path(), *accepted, "ACME-1999-0001", later);
+    let refused = post_form(server.addr, &wrong_report, "action=accept")
+        .await
+        .expect("answer");
+    assert_eq!(refused.status, 404, "a link for another report");
+    let note: MeetingNote = ae.store.get(*accepted).expect("note");
+    assert_eq!(note.contact_report.status(), ContactReportStatus::Accepted);
+}

@@ -37,6 +37,10 @@ pub(crate) fn router() -> Router<AppState> {
             post(commands::run),
         )
         .route(
+            "/v1/answers/{token}",
+            get(crate::answers::show).post(crate::answers::answer),
+        )
+        .route(
             "/v1/admin/users",
             get(admin::users).post(admin::create_user),
         )

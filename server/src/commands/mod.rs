@@ -8,6 +8,7 @@
 //! fans it out like any change. A caller who may not read the document gets the `404` of a
 //! missing one.
 
+mod answer;
 mod numbering;
 mod review;
 pub(crate) mod schema;
@@ -326,10 +327,22 @@ fn log(
     at_ms: i64,
     detail: &str,
 ) -> Result<(), CommandError> {
+    log_row(tx, doc, name.as_str(), caller, at_ms, detail)
+}
+
+/// A row of the command log.
+fn log_row(
+    tx: &Transaction<'_>,
+    doc: DocumentId,
+    command: &str,
+    caller: &str,
+    at_ms: i64,
+    detail: &str,
+) -> Result<(), CommandError> {
     tx.execute(
         "INSERT INTO command_log (doc_id, command, user_key, at_ms, detail)
          VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![doc.as_bytes(), name.as_str(), caller, at_ms, detail],
+        params![doc.as_bytes(), command, caller, at_ms, detail],
     )
     .map_err(CommandError::Database)?;
     Ok(())

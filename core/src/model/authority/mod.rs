@@ -12,7 +12,8 @@
 //!   report) or one this version does not know;
 //! - reaches `reviewed` or sets `reviewed_by` of a storecheck without being one of its
 //!   reviewers ([`Writer::may_review`]);
-//! - sets or changes the contact report's `report_no` or `sent_at`.
+//! - sets or changes the contact report's `report_no`, `sent_at`, `answered_at` or
+//!   `client_comment`.
 //!
 //! It reads only those fields, before and after, never the whole document, so it costs a few
 //! map lookups per write.
@@ -135,6 +136,8 @@ pub fn check_write(
             for (key, field) in [
                 ("report_no", "contact_report.report_no"),
                 ("sent_at", "contact_report.sent_at"),
+                ("answered_at", "contact_report.answered_at"),
+                ("client_comment", "contact_report.client_comment"),
             ] {
                 let tree = |view: &View<'_>, report: &Option<ObjId>| {
                     report.as_ref().and_then(|r| view.tree(r, key))

@@ -59,6 +59,17 @@ const SENT_AT: Field = Field {
     name: "contact_report.sent_at",
 };
 
+const ANSWERED_AT: Field = Field {
+    parent: &["contact_report"],
+    key: "answered_at",
+    name: "contact_report.answered_at",
+};
+const CLIENT_COMMENT: Field = Field {
+    parent: &["contact_report"],
+    key: "client_comment",
+    name: "contact_report.client_comment",
+};
+
 /// The protected fields of a `kind` that the changes from `before` to now broke, for a
 /// writer with `writer`'s rights (empty when the write is within them).
 pub fn broken_fields(
@@ -119,7 +130,7 @@ pub fn broken_fields(
             {
                 broken.push(REPORT_STATUS);
             }
-            for field in [REPORT_NO, SENT_AT] {
+            for field in [REPORT_NO, SENT_AT, ANSWERED_AT, CLIENT_COMMENT] {
                 let tree = |view: &View<'_>, report: &Option<ObjId>| {
                     report.as_ref().and_then(|r| view.tree(r, field.key))
                 };

@@ -7,7 +7,10 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::Serialize;
 
 use crate::model::ModelError;
-use crate::model::limits::{check_map, check_required, check_short};
+use crate::model::limits::{check_len, check_map, check_required, check_short};
+
+/// Longest comment a client leaves with an answer, in bytes.
+pub const MAX_CLIENT_COMMENT: usize = 16 * 1024;
 use crate::model::people::Party;
 use crate::model::rules::once_opt;
 use crate::model::status::{Authority, Lifecycle, LifecycleState};
@@ -108,6 +111,11 @@ pub struct ContactReport {
     pub distribution: BTreeMap<String, Recipient>,
     /// STATUS.
     pub status: Lifecycle<ContactReportStatus>,
+    /// LWW, server only: when the client's answer (or the silence taken as acceptance) was
+    /// recorded.
+    pub answered_at: Option<Instant>,
+    /// LWW, server only: the client's comment with an acceptance or dispute.
+    pub client_comment: Option<String>,
 }
 
 impl ContactReport {
@@ -147,10 +155,47 @@ impl ContactReport {
         self.status.advance_as(Authority::Server, to)
     }
 
+    /// **Server command.** Records the client's answer: accepted or disputed at `at`, with
+    /// their comment if any.
+    pub fn record_answer(
+        &mut self,
+        to: ContactReportStatus,
+        at: Instant,
+        comment: Option<String>,
+    ) -> Result<(), ModelError> {
+        if !matches!(
+            to,
+            ContactReportStatus::Accepted | ContactReportStatus::Disputed
+        ) {
+            return Err(ModelError::invalid(
+                "contact_report.status",
+                "an answer accepts or disputes",
+            ));
+        }
+        if let Some(comment) = &comment {
+            check_len(
+                "contact_report.client_comment",
+                comment.len(),
+                MAX_CLIENT_COMMENT,
+            )?;
+        }
+        self.close(to)?;
+        self.answered_at = Some(at);
+        self.client_comment = comment;
+        Ok(())
+    }
+
     /// Checks the distribution list.
     pub fn validate(&self) -> Result<(), ModelError> {
         if let Some(n) = &self.report_no {
             check_short("contact_report.report_no", n)?;
+        }
+        if let Some(comment) = &self.client_comment {
+            check_len(
+                "contact_report.client_comment",
+                comment.len(),
+                MAX_CLIENT_COMMENT,
+            )?;
         }
         check_map("contact_report.distribution", self.distribution.iter())?;
         for (k, r) in &self.distribution {

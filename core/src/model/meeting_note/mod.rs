@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 
 use autosurgeon::{Hydrate, Reconcile, Text};
 
-pub use contact_report::{ContactReport, ContactReportStatus, Recipient, RecipientReason};
+pub use contact_report::{
+    ContactReport, ContactReportStatus, MAX_CLIENT_COMMENT, Recipient, RecipientReason,
+};
 pub use edit::MeetingNoteEdit;
 pub use ordered::{
     ActionRef, AgendaItem, AgendaState, Decision, OpenQuestion, Ordered, in_order, last_order,
