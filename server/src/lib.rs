@@ -37,6 +37,7 @@
 mod access;
 mod api;
 pub mod auth;
+pub mod calendar;
 mod catch_up;
 pub mod cli;
 pub mod config;
