@@ -38,6 +38,7 @@ mod access;
 pub mod answers;
 mod api;
 pub mod auth;
+pub mod calendar;
 mod catch_up;
 pub mod cli;
 mod commands;
