@@ -42,6 +42,29 @@ pub struct ServerConfig {
     pub startup_check: StartupCheck,
     /// Who may read `/metrics`, and where. Default: open, on the main listener.
     pub metrics: MetricsAccess,
+    /// When a client's silence accepts a contact report.
+    pub contact_reports: ContactReportRules,
+}
+
+/// When a client's silence accepts a sent contact report.
+#[derive(Debug, Clone)]
+pub struct ContactReportRules {
+    /// Working hours of the organisation's calendar after sending. Default 48.
+    pub silence_accepts_after_hours: u32,
+    /// How often sent reports are checked. Default 60 s.
+    pub check_every: Duration,
+    /// The clock the check reads, in milliseconds since the Unix epoch (tests pass their own).
+    pub clock: fn() -> i64,
+}
+
+impl Default for ContactReportRules {
+    fn default() -> Self {
+        ContactReportRules {
+            silence_accepts_after_hours: 48,
+            check_every: Duration::from_secs(60),
+            clock: crate::directory::now_ms,
+        }
+    }
 }
 
 impl ServerConfig {
@@ -58,6 +81,7 @@ impl ServerConfig {
             shutdown_grace: Duration::from_secs(10),
             startup_check: StartupCheck::Quick,
             metrics: MetricsAccess::default(),
+            contact_reports: ContactReportRules::default(),
         }
     }
 

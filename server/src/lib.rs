@@ -197,6 +197,13 @@ pub async fn run(
     if let Some(auth) = &auth {
         tracker.spawn(auth::state::watch(auth.clone(), token.clone()));
     }
+    if let Some(commands) = &commands {
+        tracker.spawn(commands::silence::watch(
+            commands.clone(),
+            config.contact_reports.clone(),
+            token.clone(),
+        ));
+    }
     let state = AppState {
         socket: SocketContext {
             hub: hub_tx.clone(),

@@ -7,6 +7,7 @@
 //! - `commands`: the moves only the server makes in a document (`crate::commands`).
 
 mod admin;
+mod calendar;
 mod caller;
 mod commands;
 mod error;
@@ -57,6 +58,7 @@ pub(crate) fn router() -> Router<AppState> {
             put(admin::add_supervision).delete(admin::remove_supervision),
         )
         .route("/v1/admin/tokens", post(admin::issue_token))
+        .route("/v1/admin/calendar", get(calendar::get).put(calendar::put))
         .route("/v1/admin/tokens/{token}", delete(admin::revoke_token))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }

@@ -20,6 +20,20 @@ pub(crate) struct ReportSummary {
     pub status: ContactReportStatus,
 }
 
+/// The report is no longer waiting for the client.
+pub(super) fn answered(
+    tx: &rusqlite::Transaction<'_>,
+    doc: DocumentId,
+    to: ContactReportStatus,
+) -> Result<(), CommandError> {
+    tx.execute(
+        "UPDATE sent_reports SET state = ?2 WHERE doc_id = ?1",
+        rusqlite::params![doc.as_bytes(), to.as_str()],
+    )
+    .map_err(CommandError::Database)?;
+    Ok(())
+}
+
 impl Commands {
     /// The report a link points at.
     pub(crate) async fn report_summary(
@@ -74,6 +88,7 @@ impl Commands {
                         .map_or("UTC", |at| at.zone.as_str())
                         .to_owned();
                     report.record_answer(to, Instant::new(now, &zone)?, comment.clone())?;
+                    answered(tx, doc, to)?;
                     let command = if accept {
                         "answer-accept"
                     } else {

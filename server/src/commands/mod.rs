@@ -13,6 +13,7 @@ mod numbering;
 mod review;
 pub(crate) mod schema;
 mod send;
+pub(crate) mod silence;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -28,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use crate::access::{Registered, SharedAccess};
-use crate::directory::{UserKey, now_ms};
+use crate::directory::{AccountKey, UserKey, now_ms};
 use crate::hub::HubInput;
 
 /// Longest comment or reason a command takes.
@@ -148,6 +149,8 @@ pub(crate) enum CommandError {
 /// the engine's input queue and the access state.
 pub(crate) struct Commands {
     store: Arc<Store>,
+    /// The server's own tables, for reads outside a command's transaction.
+    tables: std::sync::Mutex<rusqlite::Connection>,
     actor: ActorId,
     hub: mpsc::Sender<HubInput>,
     access: Arc<SharedAccess>,
@@ -168,12 +171,23 @@ impl Commands {
         access: Arc<SharedAccess>,
     ) -> Result<Self, StoreError> {
         schema::ensure(path).map_err(StoreError::from)?;
+        let tables = rusqlite::Connection::open(path).map_err(StoreError::from)?;
+        tables
+            .busy_timeout(enlace_core::store::BUSY_TIMEOUT)
+            .map_err(StoreError::from)?;
         Ok(Commands {
             store: Arc::new(Store::open(path)?),
+            tables: std::sync::Mutex::new(tables),
             actor: server_actor(storage_id),
             hub,
             access,
         })
+    }
+
+    fn tables(&self) -> std::sync::MutexGuard<'_, rusqlite::Connection> {
+        self.tables
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Runs `name` on `doc` for `caller`.
@@ -191,7 +205,7 @@ impl Commands {
                 )));
             }
         }
-        self.authorize(caller, doc, name)?;
+        let org = self.authorize(caller, doc, name)?.org.to_string();
         let store = self.store.clone();
         let actor = self.actor.clone();
         // Directory user ids are entity ids already (the same character set, shorter).
@@ -202,7 +216,16 @@ impl Commands {
             .map_err(|_| CommandError::Input("the caller's id is not an entity id".into()))?;
         let caller_key = caller.to_string();
         let (outcome, changes, heads) = tokio::task::spawn_blocking(move || {
-            apply(&store, &actor, doc, name, &args, reviewer, &caller_key)
+            apply(
+                &store,
+                &actor,
+                doc,
+                name,
+                &args,
+                reviewer,
+                &caller_key,
+                &org,
+            )
         })
         .await
         .map_err(|_| CommandError::Stopping)??;
@@ -220,12 +243,13 @@ impl Commands {
     }
 
     /// May `caller` issue `name` on `doc`? Unreadable is `NotFound`, as for a missing document.
+    /// The document's account when they may.
     fn authorize(
         &self,
         caller: &UserKey,
         doc: DocumentId,
         name: CommandName,
-    ) -> Result<(), CommandError> {
+    ) -> Result<AccountKey, CommandError> {
         let (access, registered) = self.access.document_access(caller, &doc);
         let Some(Registered::Document {
             kind,
@@ -257,7 +281,7 @@ impl Commands {
                      reviews a storecheck",
                 ))
             }
-            _ => Ok(()),
+            _ => Ok(account),
         }
     }
 }
@@ -265,6 +289,7 @@ impl Commands {
 type Applied = (CommandOutcome, Vec<u8>, Vec<automerge::ChangeHash>);
 
 /// Applies a command in one transaction with its log row.
+#[allow(clippy::too_many_arguments)]
 fn apply(
     store: &Store,
     actor: &ActorId,
@@ -273,6 +298,7 @@ fn apply(
     args: &CommandArgs,
     reviewer: EntityId,
     caller: &str,
+    org: &str,
 ) -> Result<Applied, CommandError> {
     let now = now_ms();
     let changed = match name {
@@ -281,7 +307,7 @@ fn apply(
             actor,
             ListingRows::Unindexed,
             |note: &mut MeetingNote, tx| {
-                let number = send::send(note, tx, now)?;
+                let number = send::send(note, tx, now, org)?;
                 log(tx, doc, name, caller, now, &number)?;
                 Ok::<_, CommandError>((note.contact_report.status().as_str(), Some(number)))
             },

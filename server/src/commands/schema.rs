@@ -26,6 +26,17 @@ pub(crate) fn ensure(path: &Path) -> rusqlite::Result<()> {
              at_ms INTEGER NOT NULL,
              detail TEXT NOT NULL
          );
-         CREATE INDEX IF NOT EXISTS command_log_doc ON command_log (doc_id, id);",
+         CREATE INDEX IF NOT EXISTS command_log_doc ON command_log (doc_id, id);
+         CREATE TABLE IF NOT EXISTS org_calendars (
+             org TEXT PRIMARY KEY,
+             calendar TEXT NOT NULL
+         );
+         CREATE TABLE IF NOT EXISTS sent_reports (
+             doc_id BLOB PRIMARY KEY,
+             org TEXT NOT NULL,
+             sent_ms INTEGER NOT NULL,
+             state TEXT NOT NULL
+         );
+         CREATE INDEX IF NOT EXISTS sent_reports_open ON sent_reports (state, sent_ms);",
     )
 }

@@ -4,7 +4,7 @@
 
 use enlace_core::model::meeting_note::ContactReportStatus;
 use enlace_core::model::{Instant, MeetingNote};
-use rusqlite::Transaction;
+use rusqlite::{Transaction, params};
 
 use super::{CommandError, numbering};
 
@@ -13,6 +13,7 @@ pub(super) fn send(
     note: &mut MeetingNote,
     tx: &Transaction<'_>,
     now_ms: i64,
+    org: &str,
 ) -> Result<String, CommandError> {
     let report = &mut note.contact_report;
     match report.status() {
@@ -45,5 +46,11 @@ pub(super) fn send(
         .map_err(CommandError::Database)?;
     note.contact_report
         .mark_sent(number.clone(), Instant::new(now_ms, &zone)?)?;
+    // Watched for the client's silence (`silence`).
+    tx.execute(
+        "INSERT OR REPLACE INTO sent_reports (doc_id, org, sent_ms, state) VALUES (?1, ?2, ?3, 'sent')",
+        params![note.id.as_bytes(), org, now_ms],
+    )
+    .map_err(CommandError::Database)?;
     Ok(number)
 }

@@ -1,0 +1,203 @@
+//! The client's silence accepts a sent contact report after 48 working hours of the
+//! organisation's calendar (set through the admin API), checked with a controlled clock: not
+//! before the deadline, once after it, and never a report the client disputed.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant as StdInstant};
+
+use enlace_core::DocumentId;
+use enlace_core::client::{ClientConfig, SyncClient};
+use enlace_core::model::meeting_note::{
+    ContactReportStatus, MeetingKind, Recipient, RecipientReason,
+};
+use enlace_core::model::people::Party;
+use enlace_core::model::{Instant, MeetingNote};
+use enlace_core::store::Store;
+use enlace_tests::fixture;
+use enlace_tests::http::call;
+use enlace_tests::server::TestServer;
+use serde_json::json;
+
+const LONG: Duration = Duration::from_secs(60);
+
+/// The server's clock for the silence check: real time plus this offset.
+static OFFSET_MS: AtomicI64 = AtomicI64::new(0);
+
+fn test_clock() -> i64 {
+    enlace_server::directory::now_ms() + OFFSET_MS.load(Ordering::SeqCst)
+}
+
+fn note(title: &str) -> MeetingNote {
+    let at = Instant::new(enlace_server::directory::now_ms(), "Europe/Madrid").expect("instant");
+    let mut note = MeetingNote::new(
+        DocumentId::new_random(),
+        "ae".parse().expect("id"),
+        at.clone(),
+        MeetingKind::ClientMeeting,
+        title,
+    );
+    note.account_id = Some("acme".parse().expect("id"));
+    note.started_at = Some(at);
+    note.contact_report.distribution = BTreeMap::from([(
+        "r1".to_owned(),
+        Recipient {
+            name: "Lucía Pérez".into(),
+            email: "lucia@acme.example".into(),
+            party: Party::Client,
+            reason: RecipientReason::Attendee,
+            deleted: false,
+        },
+    )]);
+    note
+}
+
+fn status(store: &Store, id: DocumentId) -> Option<ContactReportStatus> {
+    store
+        .get::<MeetingNote>(id)
+        .ok()
+        .map(|n| n.contact_report.status())
+}
+
+/// Waits until `id` on the phone has `want`; the status it ended with otherwise.
+fn settles_at(store: &Store, id: DocumentId, want: ContactReportStatus, within: Duration) -> bool {
+    let deadline = StdInstant::now() + within;
+    while StdInstant::now() < deadline {
+        if status(store, id) == Some(want) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silence_accepts_a_sent_report_after_48_working_hours_and_not_before() {
+    let data = tempfile::tempdir().expect("data");
+    let agency = fixture::seed(data.path());
+    let server = TestServer::start_authenticated(data.path(), |config| {
+        config.contact_reports.clock = test_clock;
+        config.contact_reports.check_every = Duration::from_millis(50);
+    })
+    .await;
+
+    // The organisation works Monday to Friday in Madrid; no holidays in the way.
+    let admin = agency.token("admin");
+    let set = call(
+        server.addr,
+        "PUT",
+        "/v1/admin/calendar",
+        admin,
+        Some(json!({
+            "zone": "Europe/Madrid",
+            "working_days": ["monday", "tuesday", "wednesday", "thursday", "friday"],
+            "holidays": []
+        })),
+    )
+    .await;
+    assert_eq!(set.status, 204, "{}", set.body);
+    let got = call(server.addr, "GET", "/v1/admin/calendar", admin, None).await;
+    assert_eq!(got.json()["zone"], "Europe/Madrid");
+    let refused = call(
+        server.addr,
+        "GET",
+        "/v1/admin/calendar",
+        agency.token("ae"),
+        None,
+    )
+    .await;
+    assert_eq!(refused.status, 403, "only admins");
+    let bad = call(
+        server.addr,
+        "PUT",
+        "/v1/admin/calendar",
+        admin,
+        Some(json!({"zone": "Mars/Olympus", "working_days": ["monday"], "holidays": []})),
+    )
+    .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+
+    let dir = tempfile::tempdir().expect("phone");
+    let store = Arc::new(Store::open(dir.path().join("phone.sqlite")).expect("store"));
+    let mut config = ClientConfig::new(server.ws_url()).with_token(agency.token("ae"));
+    config.backoff_initial = Duration::from_millis(50);
+    let client = SyncClient::start(store.clone(), config).expect("client");
+    let silent = store.create(&note("Reunión mensual")).expect("create");
+    let disputed = store.create(&note("Revisión de campaña")).expect("create");
+    for id in [silent, disputed] {
+        client.wait_until_saved(id, LONG).expect("saved");
+        let sent = call(
+            server.addr,
+            "POST",
+            &format!("/v1/documents/{id}/commands/send-contact-report"),
+            agency.token("ae"),
+            None,
+        )
+        .await;
+        assert_eq!(sent.status, 200, "{}", sent.body);
+        assert!(settles_at(&store, id, ContactReportStatus::Sent, LONG));
+    }
+    // The client disputes one through its link.
+    let report_no = store
+        .get::<MeetingNote>(disputed)
+        .expect("note")
+        .contact_report
+        .report_no
+        .expect("number");
+    let directory = enlace_server::directory::Directory::open_in(data.path()).expect("directory");
+    let token = enlace_server::answers::links::AnswerKey::derive(
+        directory.snapshot().expect("snapshot").ticket_key(),
+    )
+    .sign(&enlace_server::answers::links::AnswerClaim {
+        doc: disputed,
+        report_no,
+        recipient: "r1".into(),
+        expires_ms: i64::MAX / 2,
+    })
+    .expect("token");
+    let answered = enlace_tests::http::post_form(
+        server.addr,
+        &format!("/v1/answers/{token}"),
+        "action=dispute&comment=No+fue+as%C3%AD",
+    )
+    .await
+    .expect("answer");
+    assert_eq!(answered.status, 200, "{}", answered.body);
+    assert!(settles_at(
+        &store,
+        disputed,
+        ContactReportStatus::Disputed,
+        LONG
+    ));
+
+    // One working hour later: still waiting for the client (many checks run meanwhile).
+    OFFSET_MS.store(3_600_000, Ordering::SeqCst);
+    assert!(
+        !settles_at(
+            &store,
+            silent,
+            ContactReportStatus::Accepted,
+            Duration::from_secs(2)
+        ),
+        "accepted before the deadline"
+    );
+    // Ten calendar days later, past any 48 working hours: accepted by silence.
+    OFFSET_MS.store(10 * 24 * 3_600_000, Ordering::SeqCst);
+    assert!(
+        settles_at(&store, silent, ContactReportStatus::Accepted, LONG),
+        "never accepted: {:?}",
+        status(&store, silent)
+    );
+    let note: MeetingNote = store.get(silent).expect("note");
+    assert!(note.contact_report.answered_at.is_some());
+    assert!(note.contact_report.client_comment.is_none());
+    // The disputed one stays disputed.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        status(&store, disputed),
+        Some(ContactReportStatus::Disputed)
+    );
+    client.stop();
+    server.stop().await.expect("stop");
+}
