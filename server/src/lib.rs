@@ -40,6 +40,7 @@ pub mod auth;
 mod catch_up;
 pub mod cli;
 pub mod config;
+pub(crate) mod contact_report;
 mod cursor;
 pub mod directory;
 mod error;
