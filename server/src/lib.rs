@@ -43,6 +43,7 @@ mod catch_up;
 pub mod cli;
 mod commands;
 pub mod config;
+pub(crate) mod contact_report;
 mod cursor;
 pub mod directory;
 mod error;
