@@ -2,7 +2,7 @@
 //   node scenarios.mjs <ws-url> <scenario> [args...]
 // Prints one JSON object per line on stdout; the last is {"ok": true, ...} on success. Exits 0 on
 // success, 1 on failure. Every wait has a deadline; nothing sleeps for a fixed time.
-import { ImmutableString, Repo, generateAutomergeUrl } from "@automerge/automerge-repo"
+import { ImmutableString, Repo, decodeHeads, generateAutomergeUrl } from "@automerge/automerge-repo"
 import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket"
 import * as readline from "node:readline"
 // The websocket package the stock adapter itself uses under Node (its dependency, via isomorphic-ws).
@@ -377,6 +377,52 @@ async function upgradeStatus(...urls) {
   out({ ok: true, statuses })
 }
 
+// Writes what only the server sets, as a stock client can: `sent` and a number into a contact
+// report, `reviewed` into a storecheck. The server keeps the writes and answers with a change
+// that takes them back out; this client's own copy must converge to the server's value.
+async function ticketServerFields(account) {
+  const repo = client("js-ticket")
+  const note = repo.create(
+    enlaceDoc("meeting_note", account, {
+      title: "from js",
+      contact_report: { status: { 0: { draft: true, in_review: true } } },
+    }),
+  )
+  await untilAcknowledged(note, "the server to store the note")
+  const check = repo.create(
+    enlaceDoc("storecheck", account, { status: { 0: { draft: true, in_progress: true, submitted: true } } }),
+  )
+  await untilAcknowledged(check, "the server to store the storecheck")
+  note.change(d => {
+    d.contact_report.status["0"].sent = true
+    d.contact_report.report_no = "FAKE-2026-0001"
+  })
+  check.change(d => {
+    d.status["0"].reviewed = true
+    d.reviewed_by = "jr"
+  })
+  out({ wrote: true })
+  await until(
+    note,
+    "the server's repair of the report",
+    d => d?.contact_report?.status?.["0"]?.sent === undefined && d?.contact_report?.report_no === undefined,
+  )
+  await until(
+    check,
+    "the server's repair of the storecheck",
+    d => d?.status?.["0"]?.reviewed === undefined && d?.reviewed_by === undefined,
+  )
+  out({
+    ok: true,
+    note: note.documentId,
+    check: check.documentId,
+    // Hex change hashes, as every other automerge implementation writes them.
+    noteHeads: decodeHeads(note.heads()).sort(),
+    checkHeads: decodeHeads(check.heads()).sort(),
+    report: canonical(note.doc().contact_report),
+  })
+}
+
 const scenarios = {
   "create-find": createFind,
   concurrent,
@@ -387,6 +433,7 @@ const scenarios = {
   "ticket-visibility": () => ticketVisibility(...args),
   "ticket-refused": () => ticketRefused(args[0], args[1]),
   "ticket-refused-connection": () => ticketRefusedConnection(args[0], args[1]),
+  "ticket-server-fields": () => ticketServerFields(args[0]),
   "upgrade-status": () => upgradeStatus(url, ...args),
 }
 

@@ -442,3 +442,51 @@ async fn js_client_with_a_bad_ticket_never_connects() {
     mate.close().await;
     agencia.server.stop().await.expect("stop");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn js_client_writing_fields_only_the_server_sets_converges_to_the_servers_value() {
+    let agencia = Agencia::start().await;
+    let mate = agencia.rust_client("mate").await;
+    let url = agencia.ticket_url("jr").await;
+    let mut js = Node::spawn(&url, "ticket-server-fields", &["acme"]);
+    js.expect("wrote").await;
+    // The stock client's own copy no longer shows `sent`, a number or `reviewed`: the
+    // server's compensating change reached it.
+    let last = js.finish().await;
+    assert_eq!(last["ok"], true, "{last}");
+    assert_eq!(
+        last["report"]["status"]["0"],
+        serde_json::json!({"draft": true, "in_review": true}),
+        "{last}"
+    );
+    // Every replica holds the same document: a teammate fetching them gets the JS client's
+    // heads, which include both its write and the server's repair.
+    for (key, heads_key) in [("note", "noteHeads"), ("check", "checkHeads")] {
+        let doc = doc_id(&last, key);
+        let want: Vec<String> = last[heads_key]
+            .as_array()
+            .expect("heads")
+            .iter()
+            .filter_map(|h| h.as_str().map(str::to_owned))
+            .collect();
+        mate.subscribe(doc);
+        mate.wait_for("the teammate converges with the JS client", PATIENCE, |v| {
+            let mut ours: Vec<String> = v.heads(&doc).iter().map(ToString::to_string).collect();
+            ours.sort();
+            ours == want
+        })
+        .await
+        .expect("the same heads on every replica");
+    }
+    let (_, metrics) = enlace_tests::server::http_get(agencia.server.addr, "/metrics")
+        .await
+        .expect("metrics");
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.contains("authority_repaired") && !l.ends_with(" 0")),
+        "the repairs are counted"
+    );
+    mate.close().await;
+    agencia.server.stop().await.expect("stop");
+}
