@@ -6,6 +6,7 @@ use std::time::Duration;
 
 pub use crate::auth::AuthConfig;
 pub use crate::metrics_access::{MetricsAccess, MetricsToken};
+pub use crate::outbox::config::{InvalidSmtpUrl, MailConfig, Mailbox, SmtpUrl};
 
 /// Who may sync what.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +43,9 @@ pub struct ServerConfig {
     pub startup_check: StartupCheck,
     /// Who may read `/metrics`, and where. Default: open, on the main listener.
     pub metrics: MetricsAccess,
+    /// Outgoing e-mail: the SMTP relay (none by default: e-mail waits in the outbox) and the
+    /// sender.
+    pub mail: MailConfig,
 }
 
 impl ServerConfig {
@@ -58,6 +62,7 @@ impl ServerConfig {
             shutdown_grace: Duration::from_secs(10),
             startup_check: StartupCheck::Quick,
             metrics: MetricsAccess::default(),
+            mail: MailConfig::default(),
         }
     }
 

@@ -27,5 +27,6 @@ pub(crate) fn ensure(path: &Path) -> rusqlite::Result<()> {
              detail TEXT NOT NULL
          );
          CREATE INDEX IF NOT EXISTS command_log_doc ON command_log (doc_id, id);",
-    )
+    )?;
+    crate::outbox::schema::ensure(&conn)
 }
