@@ -6,6 +6,7 @@ use std::time::Duration;
 
 pub use crate::auth::AuthConfig;
 pub use crate::metrics_access::{MetricsAccess, MetricsToken};
+pub use crate::outbox::config::{InvalidSmtpUrl, MailConfig, Mailbox, SmtpUrl};
 
 /// Who may sync what.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +45,9 @@ pub struct ServerConfig {
     pub metrics: MetricsAccess,
     /// When a client's silence accepts a contact report.
     pub contact_reports: ContactReportRules,
+    /// Outgoing e-mail: the SMTP relay (none by default: e-mail waits in the outbox) and the
+    /// sender.
+    pub mail: MailConfig,
 }
 
 /// When a client's silence accepts a sent contact report.
@@ -82,6 +86,7 @@ impl ServerConfig {
             startup_check: StartupCheck::Quick,
             metrics: MetricsAccess::default(),
             contact_reports: ContactReportRules::default(),
+            mail: MailConfig::default(),
         }
     }
 

@@ -21,6 +21,8 @@
 //!   `PRAGMA quick_check`, so a damaged or read-only one is refused, named.
 //! - [`metrics`]: counters and histograms, rendered as Prometheus text; [`metrics_access`]: who
 //!   may read them, and on which address.
+//! - `outbox`: e-mail queued in the transaction that decides it, delivered over SMTP by a
+//!   worker task, never lost and sent twice only after a crash (with the same `Message-ID`).
 //! - [`shutdown`]: the SIGTERM/SIGINT future.
 //! - [`cli`]: flags and environment, parsed into a [`ServerConfig`] (used by `main` only).
 //!
@@ -51,6 +53,7 @@ mod hub;
 mod listener;
 pub mod metrics;
 pub mod metrics_access;
+pub(crate) mod outbox;
 mod preflight;
 mod routes;
 pub mod shutdown;
@@ -187,6 +190,9 @@ pub async fn run(
     };
     let token = CancellationToken::new();
     let tracker = TaskTracker::new();
+    // Delivers queued e-mail until shutdown if a relay is configured; the handle (sender, wake-up)
+    // is for whoever queues e-mail.
+    let _outbox = outbox::start(&config.mail, &database, &tracker, token.clone()).await?;
     let auth = authenticated.map(|(directory, shared)| {
         Arc::new(AuthState::new(
             Arc::new(directory),

@@ -14,6 +14,7 @@ use clap::{Args, Parser, Subcommand};
 
 use enlace_core::store::MAX_MERGE_BYTES;
 
+use crate::config::{Mailbox, SmtpUrl};
 use crate::{AccessMode, InflateLimits, MetricsAccess, MetricsToken, ServerConfig, StartupCheck};
 
 /// enlace sync server.
@@ -123,6 +124,16 @@ struct ServeArgs {
     /// Serve /metrics on this address only (say 127.0.0.1:9090), not on --listen.
     #[arg(long, env = "ENLACE_METRICS_LISTEN")]
     metrics_listen: Option<SocketAddr>,
+    /// The SMTP relay e-mail (contact reports) is sent through: `smtp://host:port`,
+    /// `smtp://host:port?tls=required` (STARTTLS) or `smtps://user:password@host` (TLS).
+    /// Prefer the environment variable when it holds a password. Unset: e-mail is queued and
+    /// waits, unsent, until the server runs with a relay.
+    #[arg(long, env = "ENLACE_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<SmtpUrl>,
+    /// The sender of the server's e-mail: `Name <address>` or an address. Default
+    /// `Enlace <enlace@HOSTNAME>`.
+    #[arg(long, env = "ENLACE_MAIL_FROM")]
+    mail_from: Option<Mailbox>,
 }
 
 impl ServeArgs {
@@ -168,6 +179,10 @@ impl ServeArgs {
             token: self.metrics_token.clone(),
             listen: self.metrics_listen,
         };
+        config.mail.smtp = self.smtp_url.clone();
+        if let Some(from) = &self.mail_from {
+            config.mail.from = from.clone();
+        }
         config
     }
 }
@@ -248,6 +263,31 @@ mod tests {
         assert_eq!(parsed.per_socket_burst, documented.per_socket_burst);
         assert_eq!(parsed.per_user_per_second, documented.per_user_per_second);
         assert_eq!(parsed.per_user_burst, documented.per_user_burst);
+    }
+
+    #[test]
+    fn the_mail_flags_name_the_relay_and_the_sender() {
+        let config = serve(&[]);
+        assert!(config.mail.smtp.is_none());
+        assert!(config.mail.from.email.starts_with("enlace@"));
+        let config = serve(&[
+            "--smtp-url",
+            "smtps://reports:s3cret@relay.example",
+            "--mail-from",
+            "Agencia <reportes@agencia.example>",
+        ]);
+        let relay = config.mail.smtp.as_ref().expect("relay");
+        assert_eq!(relay.to_string(), "smtps://reports:***@relay.example");
+        assert!(!format!("{config:?}").contains("s3cret"));
+        assert_eq!(config.mail.from.name, "Agencia");
+        assert_eq!(config.mail.from.email, "reportes@agencia.example");
+        for bad in [
+            ["--smtp-url", "http://relay.example"],
+            ["--mail-from", "nobody"],
+        ] {
+            let parsed = Cli::try_parse_from(["enlace-server", "serve"].iter().chain(&bad));
+            assert!(parsed.is_err(), "{bad:?} was accepted");
+        }
     }
 
     #[test]

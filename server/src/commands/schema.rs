@@ -38,5 +38,6 @@ pub(crate) fn ensure(path: &Path) -> rusqlite::Result<()> {
              state TEXT NOT NULL
          );
          CREATE INDEX IF NOT EXISTS sent_reports_open ON sent_reports (state, sent_ms);",
-    )
+    )?;
+    crate::outbox::schema::ensure(&conn)
 }
