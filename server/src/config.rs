@@ -45,6 +45,9 @@ pub struct ServerConfig {
     pub metrics: MetricsAccess,
     /// When a client's silence accepts a contact report.
     pub contact_reports: ContactReportRules,
+    /// The URL clients reach this server at (`https://sync.agency.example`), for the answer
+    /// links in contact report e-mail. Default `http://<listen address>`.
+    pub public_url: Option<String>,
     /// Outgoing e-mail: the SMTP relay (none by default: e-mail waits in the outbox) and the
     /// sender.
     pub mail: MailConfig,
@@ -86,6 +89,7 @@ impl ServerConfig {
             startup_check: StartupCheck::Quick,
             metrics: MetricsAccess::default(),
             contact_reports: ContactReportRules::default(),
+            public_url: None,
             mail: MailConfig::default(),
         }
     }

@@ -58,6 +58,8 @@ mod preflight;
 mod routes;
 pub mod shutdown;
 mod storage_io;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 mod ws;
 
 use std::future::Future;
@@ -174,12 +176,24 @@ pub async fn run(
         config.shutdown_grace,
     )?;
 
+    let token = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    // Delivers queued e-mail until shutdown if a relay is configured; the handle (sender, wake-up)
+    // is for whoever queues e-mail.
+    let outbox = outbox::start(&config.mail, &database, &tracker, token.clone()).await?;
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| match listener.local_addr() {
+            Ok(addr) => format!("http://{addr}"),
+            Err(_) => "http://localhost".to_owned(),
+        });
     let commands = match &authenticated {
         Some((_, shared)) => {
             let (path, hub, shared) = (database.clone(), hub_tx.clone(), shared.clone());
             let storage_id = storage_id.clone();
             let opened = tokio::task::spawn_blocking(move || {
-                commands::Commands::open(&path, &storage_id, hub, shared)
+                commands::Commands::open(&path, &storage_id, hub, shared, outbox, public_url)
             })
             .await
             .map_err(|_| ServerError::Internal("opening the command store panicked"))?
@@ -188,11 +202,6 @@ pub async fn run(
         }
         None => None,
     };
-    let token = CancellationToken::new();
-    let tracker = TaskTracker::new();
-    // Delivers queued e-mail until shutdown if a relay is configured; the handle (sender, wake-up)
-    // is for whoever queues e-mail.
-    let _outbox = outbox::start(&config.mail, &database, &tracker, token.clone()).await?;
     let auth = authenticated.map(|(directory, shared)| {
         Arc::new(AuthState::new(
             Arc::new(directory),

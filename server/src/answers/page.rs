@@ -2,21 +2,7 @@
 //! title with an accept button and a dispute form, and the confirmation afterwards. Every value
 //! from a document is escaped; nothing internal is shown (only the number, title and status).
 
-/// Escapes text for HTML content and attribute values.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::contact_report::escape::escape_html as escape;
 
 fn page(title: &str, body: &str) -> String {
     format!(

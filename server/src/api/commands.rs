@@ -42,6 +42,25 @@ pub(super) async fn run(
     Ok(Json(outcome))
 }
 
+/// `GET /v1/documents/{document}/deliveries`: the e-mail queued for the document (its contact
+/// report) and how delivery went, for whoever may read the document.
+pub(super) async fn deliveries(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(document): Path<String>,
+) -> Result<Json<Vec<crate::outbox::Delivery>>, ApiError> {
+    let commands = state.commands.ok_or(ApiError::NotFound)?;
+    let doc: DocumentId = document.parse().map_err(|_| ApiError::NotFound)?;
+    match commands.deliveries(&caller.principal.user, doc).await {
+        Ok(list) => Ok(Json(list)),
+        Err(CommandError::NotFound) => Err(ApiError::NotFound),
+        Err(e) => {
+            tracing::error!(%doc, error = &e as &dyn std::error::Error, "listing deliveries failed");
+            Err(ApiError::Internal)
+        }
+    }
+}
+
 fn api_error(caller: &Caller, doc: DocumentId, name: CommandName, error: CommandError) -> ApiError {
     match error {
         CommandError::NotFound | CommandError::UnknownCommand => ApiError::NotFound,

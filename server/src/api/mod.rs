@@ -38,6 +38,10 @@ pub(crate) fn router() -> Router<AppState> {
             post(commands::run),
         )
         .route(
+            "/v1/documents/{document}/deliveries",
+            get(commands::deliveries),
+        )
+        .route(
             "/v1/answers/{token}",
             get(crate::answers::show).post(crate::answers::answer),
         )

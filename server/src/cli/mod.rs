@@ -134,6 +134,10 @@ struct ServeArgs {
     /// `Enlace <enlace@HOSTNAME>`.
     #[arg(long, env = "ENLACE_MAIL_FROM")]
     mail_from: Option<Mailbox>,
+    /// The URL clients reach this server at, for the answer links in contact report e-mail
+    /// (`https://sync.agency.example`). Default `http://<listen address>`.
+    #[arg(long, env = "ENLACE_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 impl ServeArgs {
@@ -180,6 +184,7 @@ impl ServeArgs {
             listen: self.metrics_listen,
         };
         config.mail.smtp = self.smtp_url.clone();
+        config.public_url = self.public_url.clone();
         if let Some(from) = &self.mail_from {
             config.mail.from = from.clone();
         }

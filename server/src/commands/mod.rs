@@ -9,6 +9,7 @@
 //! missing one.
 
 mod answer;
+pub(crate) mod mail;
 mod numbering;
 mod review;
 pub(crate) mod schema;
@@ -29,8 +30,10 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use crate::access::{Registered, SharedAccess};
+use crate::answers::links::AnswerKey;
 use crate::directory::{AccountKey, UserKey, now_ms};
 use crate::hub::HubInput;
+use crate::outbox::Outbox;
 
 /// Longest comment or reason a command takes.
 const MAX_COMMENT_BYTES: usize = 16 * 1024;
@@ -154,6 +157,10 @@ pub(crate) struct Commands {
     actor: ActorId,
     hub: mpsc::Sender<HubInput>,
     access: Arc<SharedAccess>,
+    /// Queued e-mail's sender and the worker's wake-up.
+    outbox: Outbox,
+    /// Where clients reach this server, for the links in e-mail.
+    public_url: String,
 }
 
 impl std::fmt::Debug for Commands {
@@ -169,6 +176,8 @@ impl Commands {
         storage_id: &StorageId,
         hub: mpsc::Sender<HubInput>,
         access: Arc<SharedAccess>,
+        outbox: Outbox,
+        public_url: String,
     ) -> Result<Self, StoreError> {
         schema::ensure(path).map_err(StoreError::from)?;
         let tables = rusqlite::Connection::open(path).map_err(StoreError::from)?;
@@ -181,6 +190,8 @@ impl Commands {
             actor: server_actor(storage_id),
             hub,
             access,
+            outbox,
+            public_url: public_url.trim_end_matches('/').to_owned(),
         })
     }
 
@@ -205,7 +216,9 @@ impl Commands {
                 )));
             }
         }
-        let org = self.authorize(caller, doc, name)?.org.to_string();
+        let account = self.authorize(caller, doc, name)?;
+        let org = account.org.to_string();
+        let context = self.mail_context(&account);
         let store = self.store.clone();
         let actor = self.actor.clone();
         // Directory user ids are entity ids already (the same character set, shorter).
@@ -225,6 +238,7 @@ impl Commands {
                 reviewer,
                 &caller_key,
                 &org,
+                &context,
             )
         })
         .await
@@ -239,7 +253,45 @@ impl Commands {
                 .await
                 .map_err(|_| CommandError::Stopping)?;
         }
+        if name == CommandName::SendContactReport {
+            self.outbox.wake();
+        }
         Ok(outcome)
+    }
+
+    /// The e-mail queued for `doc` and how its delivery went, if `caller` may read `doc`.
+    pub(crate) async fn deliveries(
+        self: &Arc<Self>,
+        caller: &UserKey,
+        doc: DocumentId,
+    ) -> Result<Vec<crate::outbox::Delivery>, CommandError> {
+        let (access, registered) = self.access.document_access(caller, &doc);
+        if registered.is_none() || !access.can_read() {
+            return Err(CommandError::NotFound);
+        }
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || {
+            crate::outbox::deliveries_of(&me.tables(), doc).map_err(CommandError::Database)
+        })
+        .await
+        .map_err(|_| CommandError::Stopping)?
+    }
+
+    /// What the report's e-mail needs from the directory, read before the transaction.
+    fn mail_context(&self, account: &AccountKey) -> mail::MailContext {
+        let snapshot = self.access.snapshot();
+        let account_name = snapshot
+            .accounts_of(&account.org)
+            .into_iter()
+            .find(|(id, _)| *id == account.id)
+            .map_or_else(|| account.id.to_string(), |(_, name)| name);
+        mail::MailContext {
+            key: AnswerKey::derive(snapshot.ticket_key()),
+            public_url: self.public_url.clone(),
+            from: self.outbox.from().clone(),
+            account_name,
+            agency_name: self.outbox.from().name.clone(),
+        }
     }
 
     /// May `caller` issue `name` on `doc`? Unreadable is `NotFound`, as for a missing document.
@@ -299,6 +351,7 @@ fn apply(
     reviewer: EntityId,
     caller: &str,
     org: &str,
+    context: &mail::MailContext,
 ) -> Result<Applied, CommandError> {
     let now = now_ms();
     let changed = match name {
@@ -308,6 +361,7 @@ fn apply(
             ListingRows::Unindexed,
             |note: &mut MeetingNote, tx| {
                 let number = send::send(note, tx, now, org)?;
+                mail::queue(tx, note, &number, now, context)?;
                 log(tx, doc, name, caller, now, &number)?;
                 Ok::<_, CommandError>((note.contact_report.status().as_str(), Some(number)))
             },

@@ -33,7 +33,7 @@ pub(super) fn push_escaped(out: &mut String, s: &str) {
 }
 
 /// `s` escaped for HTML text or a quoted attribute value.
-pub(super) fn escape_html(s: &str) -> String {
+pub(crate) fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     push_escaped(&mut out, s);
     out

@@ -9,16 +9,9 @@
 //! - `plain` and `html`: the two body parts, written from the same outline.
 //! - [`clock`]: dates and times in the meeting's zone.
 //! - `text`: cleaning and clipping values; `escape`: HTML escaping.
-#![cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "the send command that mails the report does not exist yet"
-    )
-)]
 
 pub(crate) mod clock;
-mod escape;
+pub(crate) mod escape;
 mod fit;
 mod html;
 mod outline;

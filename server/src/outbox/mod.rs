@@ -15,17 +15,6 @@
 //! - [`message`]: a row as a MIME message.
 //! - [`worker`]: the delivery task and its guarantees.
 
-// Queueing and listing are wired into `send-contact-report` and the API separately; until then
-// only the tests use them. The expectation fails, and goes, once everything here is used.
-#![cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        unused_imports,
-        reason = "the queueing side is not wired into the commands yet"
-    )
-)]
-
 pub(crate) mod config;
 pub(crate) mod mail;
 mod message;
@@ -46,8 +35,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub(crate) use config::{MailConfig, Mailbox};
-pub(crate) use mail::{InvalidMail, OutgoingMail, message_id};
-pub(crate) use queue::{Delivery, DeliveryState, EnqueueError, deliveries_of, enqueue};
+pub(crate) use mail::{OutgoingMail, message_id};
+pub(crate) use queue::{Delivery, EnqueueError, deliveries_of, enqueue};
 
 use crate::ServerError;
 

@@ -3,8 +3,10 @@
 //! e-mail exactly once when it comes up; queueing is idempotent and transactional; the server
 //! starts the worker when a relay is configured.
 
-mod sink;
+use crate::testing::smtp as sink;
 
+use crate::outbox::mail::InvalidMail;
+use crate::outbox::queue::DeliveryState;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

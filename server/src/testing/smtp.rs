@@ -1,4 +1,5 @@
-//! The test side of `tests/smtp/sink.py`: a real SMTP server (Python's aiosmtpd) on a loopback
+//! Test support (feature `testing`, never in a shipped build). The test side of
+//! `tests/smtp/sink.py`: a real SMTP server (Python's aiosmtpd) on a loopback
 //! port, whose received messages the tests read back as Python decoded them. A second,
 //! independent MIME implementation is the point: what it decodes is what a mail client shows.
 
@@ -10,11 +11,11 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 
 /// How long a test waits for something that should happen within a second or two.
-pub(super) const PATIENCE: Duration = Duration::from_secs(20);
+pub const PATIENCE: Duration = Duration::from_secs(20);
 
 /// One message as the sink received and decoded it.
 #[derive(Debug, Clone, Deserialize)]
-pub(super) struct Received {
+pub struct Received {
     pub rcpt_tos: Vec<String>,
     pub message_id: Option<String>,
     pub subject: Option<String>,
@@ -29,7 +30,8 @@ pub(super) struct Received {
 }
 
 /// A running sink; killed when dropped.
-pub(super) struct Sink {
+#[derive(Debug)]
+pub struct Sink {
     child: Child,
     /// Held open: the sink exits when it closes.
     _stdin: Option<ChildStdin>,
@@ -39,7 +41,7 @@ pub(super) struct Sink {
 
 impl Sink {
     /// Starts the sink on 127.0.0.1:`port` (0: any free port) and waits until it listens.
-    pub(super) fn start(port: u16) -> Sink {
+    pub fn start(port: u16) -> Sink {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/smtp/sink.py");
         let out = tempfile::tempdir().expect("sink directory");
         let mut child = Command::new("python3")
@@ -78,12 +80,12 @@ impl Sink {
     }
 
     /// The URL the worker sends to.
-    pub(super) fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
     /// Every message received so far, in the order received.
-    pub(super) fn received(&self) -> Vec<Received> {
+    pub fn received(&self) -> Vec<Received> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(self.out.path())
             .expect("sink directory")
             .map(|entry| entry.expect("entry").path())
@@ -100,7 +102,7 @@ impl Sink {
     }
 
     /// Waits until at least `n` messages arrived, then returns them all.
-    pub(super) async fn wait_for(&self, n: usize) -> Vec<Received> {
+    pub async fn wait_for(&self, n: usize) -> Vec<Received> {
         let deadline = Instant::now() + PATIENCE;
         loop {
             let received = self.received();
