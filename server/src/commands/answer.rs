@@ -10,7 +10,6 @@ use enlace_core::store::ListingRows;
 use super::{CommandError, Commands, log_row};
 use crate::answers::links::AnswerClaim;
 use crate::directory::now_ms;
-use crate::hub::HubInput;
 
 /// What the answer page shows of a report.
 #[derive(Debug, Clone)]
@@ -108,16 +107,7 @@ impl Commands {
         })
         .await
         .map_err(|_| CommandError::Stopping)??;
-        if !changed.changes.is_empty() {
-            self.hub
-                .send(HubInput::ServerChange {
-                    doc,
-                    changes: changed.changes,
-                    heads: changed.heads,
-                })
-                .await
-                .map_err(|_| CommandError::Stopping)?;
-        }
+        self.fan_out(doc, changed.changes, changed.heads).await?;
         Ok(changed.value)
     }
 }

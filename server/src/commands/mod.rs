@@ -243,16 +243,7 @@ impl Commands {
         })
         .await
         .map_err(|_| CommandError::Stopping)??;
-        if !changes.is_empty() {
-            self.hub
-                .send(HubInput::ServerChange {
-                    doc,
-                    changes,
-                    heads,
-                })
-                .await
-                .map_err(|_| CommandError::Stopping)?;
-        }
+        self.fan_out(doc, changes, heads).await?;
         if name == CommandName::SendContactReport {
             self.outbox.wake();
         }
@@ -275,6 +266,27 @@ impl Commands {
         })
         .await
         .map_err(|_| CommandError::Stopping)?
+    }
+
+    /// Hands a committed change of the server's to the engine, which sends it to every peer
+    /// syncing the document (nothing to do for a command that changed nothing).
+    async fn fan_out(
+        &self,
+        doc: DocumentId,
+        changes: Vec<u8>,
+        heads: Vec<automerge::ChangeHash>,
+    ) -> Result<(), CommandError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        self.hub
+            .send(HubInput::ServerChange {
+                doc,
+                changes,
+                heads,
+            })
+            .await
+            .map_err(|_| CommandError::Stopping)
     }
 
     /// What the report's e-mail needs from the directory, read before the transaction.

@@ -19,7 +19,6 @@ use super::{CommandError, Commands, log_row};
 use crate::calendar::Calendar;
 use crate::config::ContactReportRules;
 use crate::directory::OrgId;
-use crate::hub::HubInput;
 
 /// Most reports accepted in one check (the rest wait for the next).
 const MAX_PER_CHECK: usize = 500;
@@ -147,16 +146,7 @@ impl Commands {
         })
         .await
         .map_err(|_| CommandError::Stopping)??;
-        if !changed.changes.is_empty() {
-            self.hub
-                .send(HubInput::ServerChange {
-                    doc,
-                    changes: changed.changes,
-                    heads: changed.heads,
-                })
-                .await
-                .map_err(|_| CommandError::Stopping)?;
-        }
+        self.fan_out(doc, changed.changes, changed.heads).await?;
         Ok(changed.value)
     }
 }
