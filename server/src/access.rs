@@ -113,6 +113,11 @@ impl SharedAccess {
         self.lock().conns.insert(conn, principal);
     }
 
+    /// How a document is registered, if it is.
+    pub(crate) fn registration(&self, doc: &DocumentId) -> Option<Registered> {
+        self.lock().registry.get(doc).cloned()
+    }
+
     /// Who a connection authenticated as, if it is open and authenticated.
     pub(crate) fn user_of(&self, conn: ConnectionId) -> Option<UserKey> {
         self.lock().conns.get(&conn).map(|p| p.user.clone())

@@ -208,6 +208,55 @@ async fn the_report_reaches_every_recipient_by_email_and_its_link_answers_it() {
         std::thread::sleep(Duration::from_millis(50));
     }
 
+    // A second report, disputed by the client: the creator's team is told, with the comment.
+    let disputed = ae.store.create(&note()).expect("create");
+    ae.client.wait_until_saved(disputed, LONG).expect("saved");
+    send(&server, &agency, disputed).await;
+    let messages = received(&sink, 4, LONG);
+    let link = messages
+        .iter()
+        .skip(2)
+        .find(|m| m.rcpt_tos.contains(&"marta@acme.example".to_owned()))
+        .map(answer_path)
+        .expect("the client's second message");
+    let answered = post_form(
+        server.addr,
+        &link,
+        "action=dispute&comment=La+fecha+acordada+fue+abril",
+    )
+    .await
+    .expect("dispute");
+    assert_eq!(answered.status, 200, "{}", answered.body);
+    let deadline = StdInstant::now() + LONG;
+    let told = loop {
+        let told: BTreeSet<String> = sink
+            .received()
+            .iter()
+            .filter(|m| m.subject.as_deref().is_some_and(|s| s.contains("disputed")))
+            .inspect(|m| {
+                assert!(
+                    m.text
+                        .as_deref()
+                        .is_some_and(|t| t.contains("La fecha acordada fue abril")),
+                    "the comment is in the notice"
+                );
+            })
+            .flat_map(|m| m.rcpt_tos.clone())
+            .collect();
+        if told.contains("ae@example.com") && told.contains("mate@example.com") {
+            break told;
+        }
+        assert!(
+            StdInstant::now() < deadline,
+            "the team was not told: {told:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        !told.iter().any(|t| t.contains("acme.example")),
+        "the notice goes to the team, not to the client: {told:?}"
+    );
+
     // The team sees how delivery went; another organisation does not.
     let deliveries = call(
         server.addr,
@@ -226,6 +275,7 @@ async fn the_report_reaches_every_recipient_by_email_and_its_link_answers_it() {
         .filter_map(|d| d["state"].as_str())
         .collect();
     assert_eq!(states, ["delivered", "delivered"], "{list}");
+    assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
     let foreign = call(
         server.addr,
         "GET",

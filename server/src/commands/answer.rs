@@ -7,9 +7,11 @@ use enlace_core::model::meeting_note::ContactReportStatus;
 use enlace_core::model::{Instant, MeetingNote};
 use enlace_core::store::ListingRows;
 
-use super::{CommandError, Commands, log_row};
+use super::{CommandError, Commands, dispute, log_row};
+use crate::access::Registered;
 use crate::answers::links::AnswerClaim;
 use crate::directory::now_ms;
+use crate::outbox::Mailbox;
 
 /// What the answer page shows of a report.
 #[derive(Debug, Clone)]
@@ -60,6 +62,8 @@ impl Commands {
         accept: bool,
         comment: Option<String>,
     ) -> Result<ContactReportStatus, CommandError> {
+        let notice = (!accept).then(|| self.dispute_notice(claim.doc));
+        let disputed = notice.is_some();
         let (store, actor, claim) = (self.store.clone(), self.actor.clone(), claim.clone());
         let doc = claim.doc;
         let changed = tokio::task::spawn_blocking(move || {
@@ -88,6 +92,16 @@ impl Commands {
                         .to_owned();
                     report.record_answer(to, Instant::new(now, &zone)?, comment.clone())?;
                     answered(tx, doc, to)?;
+                    if let Some(notice) = &notice {
+                        dispute::queue(
+                            tx,
+                            doc,
+                            &claim.report_no,
+                            &note.title,
+                            comment.as_deref(),
+                            notice,
+                        )?;
+                    }
                     let command = if accept {
                         "answer-accept"
                     } else {
@@ -108,6 +122,41 @@ impl Commands {
         .await
         .map_err(|_| CommandError::Stopping)??;
         self.fan_out(doc, changed.changes, changed.heads).await?;
+        if disputed {
+            self.outbox.wake();
+        }
         Ok(changed.value)
+    }
+
+    /// The creator's team, to tell of a dispute (nobody when the document has no known
+    /// creator).
+    fn dispute_notice(&self, doc: DocumentId) -> dispute::DisputeNotice {
+        let team = match self.access.registration(&doc) {
+            Some(Registered::Document {
+                account,
+                creator: Some(creator),
+                ..
+            }) => self
+                .access
+                .snapshot()
+                .team(&creator, &account.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(person, _)| {
+                    (
+                        person.id.to_string(),
+                        Mailbox {
+                            name: person.name,
+                            email: person.email,
+                        },
+                    )
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        dispute::DisputeNotice {
+            team,
+            from: self.outbox.from().clone(),
+        }
     }
 }

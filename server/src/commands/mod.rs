@@ -9,6 +9,7 @@
 //! missing one.
 
 mod answer;
+pub(crate) mod dispute;
 pub(crate) mod mail;
 mod numbering;
 mod review;
