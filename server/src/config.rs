@@ -20,6 +20,9 @@ pub enum AccessMode {
     InsecureOpen,
 }
 
+/// The documents database's file name in the data directory.
+pub const DATABASE_FILE: &str = "enlace.sqlite3";
+
 /// Everything [`run`](crate::run) needs.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -96,7 +99,7 @@ impl ServerConfig {
 
     /// The SQLite file under [`data_dir`](Self::data_dir).
     pub fn database_path(&self) -> PathBuf {
-        self.data_dir.join("enlace.sqlite3")
+        self.data_dir.join(DATABASE_FILE)
     }
 }
 

@@ -201,3 +201,69 @@ async fn silence_accepts_a_sent_report_after_48_working_hours_and_not_before() {
     client.stop();
     server.stop().await.expect("stop");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_calendar_set_with_enlace_server_admin_is_the_one_the_api_shows() {
+    use enlace_tests::process::{admin, admin_output};
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_enlace-test-server"));
+    let data = tempfile::tempdir().expect("data");
+    let agency = fixture::seed(data.path());
+    // Before the server ever ran there is no documents database: a clear refusal.
+    let early = admin_output(binary, data.path(), &["calendar", "--org", "andes"]);
+    assert!(!early.status.success());
+    assert!(String::from_utf8_lossy(&early.stderr).contains("does not exist"));
+
+    let server = TestServer::start_authenticated(data.path(), |_| {}).await;
+    let file = data.path().join("calendar.json");
+    std::fs::write(
+        &file,
+        r#"{"zone": "America/Santiago", "working_days": ["monday", "tuesday", "wednesday", "thursday", "friday"], "holidays": ["2026-09-18", "2026-09-19"]}"#,
+    )
+    .expect("file");
+    let file = file.to_str().expect("utf-8 path");
+    let set = admin(
+        binary,
+        data.path(),
+        &["set-calendar", "--org", "andes", "--file", file],
+    );
+    assert_eq!(set["zone"], "America/Santiago", "{set}");
+    let shown = call(
+        server.addr,
+        "GET",
+        "/v1/admin/calendar",
+        agency.token("admin"),
+        None,
+    )
+    .await;
+    assert_eq!(shown.json()["zone"], "America/Santiago");
+    assert_eq!(
+        shown.json()["holidays"],
+        json!(["2026-09-18", "2026-09-19"])
+    );
+    // Another organisation's calendar is untouched.
+    let other = admin(binary, data.path(), &["calendar", "--org", "pampa"]);
+    assert_eq!(other["zone"], "UTC", "{other}");
+    // A bad calendar changes nothing and says why.
+    let bad = data.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"zone": "Mars/Olympus", "working_days": ["monday"], "holidays": []}"#,
+    )
+    .expect("file");
+    let refused = admin_output(
+        binary,
+        data.path(),
+        &[
+            "set-calendar",
+            "--org",
+            "andes",
+            "--file",
+            bad.to_str().expect("path"),
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("calendar"));
+    let still = admin(binary, data.path(), &["calendar", "--org", "andes"]);
+    assert_eq!(still["zone"], "America/Santiago");
+    server.stop().await.expect("stop");
+}

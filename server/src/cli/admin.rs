@@ -139,14 +139,39 @@ enum AdminCommand {
         #[arg(long)]
         id: TokenId,
     },
+    /// Print an organisation's working calendar (time zone, working days, holidays): it decides
+    /// when a client's silence accepts a contact report.
+    Calendar {
+        /// The organisation.
+        #[arg(long)]
+        org: OrgId,
+    },
+    /// Set an organisation's working calendar from a JSON file: `{"zone":
+    /// "America/Santiago", "working_days": ["monday", ...], "holidays": ["2026-09-18", ...]}`.
+    SetCalendar {
+        /// The organisation.
+        #[arg(long)]
+        org: OrgId,
+        /// The calendar's JSON file (`-` for standard input).
+        #[arg(long)]
+        file: PathBuf,
+    },
 }
 
 /// Runs one admin command.
 pub(crate) fn run(args: &AdminArgs) -> ExitCode {
+    if let AdminCommand::Calendar { org } | AdminCommand::SetCalendar { org, .. } = &args.command {
+        return print(calendar(args, org));
+    }
     let result = std::fs::create_dir_all(&args.data)
         .map_err(|e| format!("creating {}: {e}", args.data.display()))
         .and_then(|()| Directory::open_in(&args.data).map_err(|e| super::chain(&e)))
         .and_then(|directory| execute(&directory, &args.command).map_err(|e| super::chain(&e)));
+    print(result)
+}
+
+/// Prints a command's answer, or its error on stderr with a failing exit code.
+fn print(result: Result<Value, String>) -> ExitCode {
     match result {
         Ok(value) => {
             println!("{value}");
@@ -157,6 +182,35 @@ pub(crate) fn run(args: &AdminArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `calendar` and `set-calendar`: the calendar lives in the documents database, beside the
+/// reports it times, so these commands open that file, not the directory.
+fn calendar(args: &AdminArgs, org: &OrgId) -> Result<Value, String> {
+    let database = args.data.join(crate::config::DATABASE_FILE);
+    if !database.exists() {
+        return Err(format!(
+            "{} does not exist: run the server on this data directory first",
+            database.display()
+        ));
+    }
+    crate::commands::schema::ensure(&database).map_err(|e| super::chain(&e))?;
+    let conn = rusqlite::Connection::open(&database).map_err(|e| super::chain(&e))?;
+    if let AdminCommand::SetCalendar { file, .. } = &args.command {
+        let text = if file.as_os_str() == "-" {
+            std::io::read_to_string(std::io::stdin()).map_err(|e| super::chain(&e))?
+        } else {
+            std::fs::read_to_string(file)
+                .map_err(|e| format!("reading {}: {}", file.display(), super::chain(&e)))?
+        };
+        let calendar: crate::calendar::Calendar =
+            serde_json::from_str(&text).map_err(|e| format!("the calendar: {e}"))?;
+        crate::commands::silence::write_calendar(&conn, org, &calendar)
+            .map_err(|e| super::chain(&e))?;
+    }
+    let calendar =
+        crate::commands::silence::read_calendar(&conn, org).map_err(|e| super::chain(&e))?;
+    serde_json::to_value(calendar).map_err(|e| e.to_string())
 }
 
 fn execute(d: &Directory, command: &AdminCommand) -> Result<Value, DirectoryError> {
@@ -207,5 +261,7 @@ fn execute(d: &Directory, command: &AdminCommand) -> Result<Value, DirectoryErro
             json!(d.issue_token(org, user, ttl, label)?)
         }
         AdminCommand::RevokeToken { id } => json!({"revoked": d.revoke_token(None, id)?}),
+        // Handled by `calendar` before the directory is opened.
+        AdminCommand::Calendar { .. } | AdminCommand::SetCalendar { .. } => Value::Null,
     })
 }

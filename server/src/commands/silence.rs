@@ -11,7 +11,7 @@ use enlace_core::ids::DocumentId;
 use enlace_core::model::meeting_note::ContactReportStatus;
 use enlace_core::model::{Instant, MeetingNote};
 use enlace_core::store::ListingRows;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use tokio_util::sync::CancellationToken;
 
 use super::answer::answered;
@@ -26,21 +26,7 @@ const MAX_PER_CHECK: usize = 500;
 impl Commands {
     /// The calendar of `org` (the default, UTC Monday to Friday, until an admin sets one).
     pub(crate) fn calendar(&self, org: &OrgId) -> Result<Calendar, CommandError> {
-        let stored: Option<String> = self
-            .tables()
-            .query_row(
-                "SELECT calendar FROM org_calendars WHERE org = ?1",
-                [org.to_string()],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(CommandError::Database)?;
-        match stored {
-            None => Ok(Calendar::default()),
-            Some(json) => serde_json::from_str(&json).map_err(|e| {
-                CommandError::State(format!("the stored calendar does not read: {e}"))
-            }),
-        }
+        read_calendar(&self.tables(), org)
     }
 
     /// Sets the calendar of `org`.
@@ -49,16 +35,7 @@ impl Commands {
         org: &OrgId,
         calendar: &Calendar,
     ) -> Result<(), CommandError> {
-        let json = serde_json::to_string(calendar)
-            .map_err(|e| CommandError::State(format!("the calendar does not write: {e}")))?;
-        self.tables()
-            .execute(
-                "INSERT INTO org_calendars (org, calendar) VALUES (?1, ?2)
-                 ON CONFLICT (org) DO UPDATE SET calendar = excluded.calendar",
-                params![org.to_string(), json],
-            )
-            .map_err(CommandError::Database)?;
-        Ok(())
+        write_calendar(&self.tables(), org, calendar)
     }
 
     /// Accepts every sent report whose client stayed silent for `hours` working hours by
@@ -149,6 +126,41 @@ impl Commands {
         self.fan_out(doc, changed.changes, changed.heads).await?;
         Ok(changed.value)
     }
+}
+
+/// The calendar of `org` in the documents database on `conn` (the API's and `enlace-server
+/// admin`'s way to it).
+pub(crate) fn read_calendar(conn: &Connection, org: &OrgId) -> Result<Calendar, CommandError> {
+    let stored: Option<String> = conn
+        .query_row(
+            "SELECT calendar FROM org_calendars WHERE org = ?1",
+            [org.to_string()],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(CommandError::Database)?;
+    match stored {
+        None => Ok(Calendar::default()),
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| CommandError::State(format!("the stored calendar does not read: {e}"))),
+    }
+}
+
+/// Sets the calendar of `org` in the documents database on `conn`.
+pub(crate) fn write_calendar(
+    conn: &Connection,
+    org: &OrgId,
+    calendar: &Calendar,
+) -> Result<(), CommandError> {
+    let json = serde_json::to_string(calendar)
+        .map_err(|e| CommandError::State(format!("the calendar does not write: {e}")))?;
+    conn.execute(
+        "INSERT INTO org_calendars (org, calendar) VALUES (?1, ?2)
+         ON CONFLICT (org) DO UPDATE SET calendar = excluded.calendar",
+        params![org.to_string(), json],
+    )
+    .map_err(CommandError::Database)?;
+    Ok(())
 }
 
 /// Checks for silent reports every `rules.check_every` until `stop`.
