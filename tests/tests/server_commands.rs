@@ -129,6 +129,19 @@ async fn command(
     .expect("the server answers")
 }
 
+/// `GET /v1/documents/{doc}/deliveries` as `token`'s holder (no credential with `None`).
+async fn deliveries(server: &ServerProcess, doc: &str, token: Option<&str>) -> HttpResponse {
+    request(
+        server.addr,
+        "GET",
+        &format!("/v1/documents/{doc}/deliveries"),
+        token,
+        None,
+    )
+    .await
+    .expect("the server answers")
+}
+
 /// Waits until the phone's copy of `id` satisfies `done`.
 fn phone_sees<D: Document>(phone: &Phone, id: DocumentId, what: &str, done: impl Fn(&D) -> bool) {
     let deadline = StdInstant::now() + LONG;
@@ -352,6 +365,41 @@ async fn callers_who_may_not_issue_a_command_are_refused() {
     )
     .await;
     assert_eq!(malformed.status, 400, "{:?}", malformed.json());
+    // A read-only reader (management reads every document of the organisation, but another
+    // account's note is not theirs to send): 403, not the 404 of a document they cannot read.
+    let outsider = phone(&server, &agency, "outsider");
+    let mut beta_note = note("outsider", "Reunión de Beta");
+    beta_note.account_id = Some("beta".parse().expect("id"));
+    let beta = outsider.store.create(&beta_note).expect("create");
+    outsider.client.wait_until_saved(beta, LONG).expect("saved");
+    let read_only = command(
+        &server,
+        Some(agency.token("mgmt")),
+        &beta.to_string(),
+        "send-contact-report",
+        None,
+    )
+    .await;
+    assert_eq!(read_only.status, 403, "{:?}", read_only.json());
+
+    // The delivery list: missing and forbidden alike for another organisation, 401 without a
+    // credential, readable by a read-only reader.
+    let absent = deliveries(&server, &missing, Some(agency.token("foreigner"))).await;
+    let hidden = deliveries(&server, &doc, Some(agency.token("foreigner"))).await;
+    assert_eq!((absent.status, hidden.status), (404, 404));
+    assert_eq!(
+        absent.body, hidden.body,
+        "forbidden deliveries look missing"
+    );
+    assert_eq!(deliveries(&server, &doc, None).await.status, 401);
+    let readable = deliveries(&server, &beta.to_string(), Some(agency.token("mgmt"))).await;
+    assert_eq!(readable.status, 200, "a read-only reader sees deliveries");
+    // The calendar needs a credential too.
+    let calendar = request(server.addr, "GET", "/v1/admin/calendar", None, None)
+        .await
+        .expect("answer");
+    assert_eq!(calendar.status, 401);
+
     // Nothing of the refusals touched the report.
     let store = &ae.store;
     let note: MeetingNote = store.get(id).expect("note");

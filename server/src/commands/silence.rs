@@ -4,6 +4,8 @@
 //! watched in `sent_reports` (written when sending, cleared when answered), so the check never
 //! scans documents; each organisation's calendar is kept in `org_calendars`.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -72,13 +74,18 @@ impl Commands {
                 .map_err(CommandError::Database)?
         };
         let mut due = Vec::new();
+        // One read per organisation per check, not one per waiting report.
+        let mut calendars: HashMap<OrgId, Calendar> = HashMap::new();
         for (doc, org, sent_ms) in waiting {
             let (Ok(bytes), Ok(org)) = (<[u8; 16]>::try_from(doc.as_slice()), org.parse::<OrgId>())
             else {
                 tracing::warn!(?org, "an unreadable row in sent_reports; skipped");
                 continue;
             };
-            let calendar = self.calendar(&org)?;
+            let calendar = match calendars.entry(org.clone()) {
+                Entry::Occupied(known) => known.into_mut(),
+                Entry::Vacant(slot) => slot.insert(self.calendar(&org)?),
+            };
             match calendar.add_working_hours(sent_ms, hours) {
                 Ok(deadline) if deadline <= now_ms => due.push(DocumentId::from_bytes(bytes)),
                 Ok(_) => {}
