@@ -117,6 +117,43 @@ fn a_client_cannot_number_a_report_nor_date_its_sending() {
 }
 
 #[test]
+fn an_empty_delivery_map_is_no_delivery_but_a_written_delivery_is_refused() {
+    let mut doc = with_status("meeting_note", &["draft"]);
+    let empty = write(&mut doc, DocumentKind::MeetingNote, REVIEWER, |d| {
+        let report = d
+            .get(ROOT, "contact_report")
+            .expect("get")
+            .expect("report")
+            .1;
+        d.put_object(&report, "deliveries", ObjType::Map)
+            .expect("put");
+    });
+    assert_eq!(empty, Ok(()));
+    let result = write(&mut doc, DocumentKind::MeetingNote, REVIEWER, |d| {
+        let report = d
+            .get(ROOT, "contact_report")
+            .expect("get")
+            .expect("report")
+            .1;
+        let deliveries = d
+            .get(&report, "deliveries")
+            .expect("get")
+            .expect("deliveries")
+            .1;
+        let one = d
+            .put_object(&deliveries, "cliente@vina.cl", ObjType::Map)
+            .expect("put");
+        d.put(&one, "state", "delivered").expect("put");
+    });
+    assert_eq!(
+        result,
+        Err(AuthorityViolation::ServerField {
+            field: "contact_report.deliveries"
+        })
+    );
+}
+
+#[test]
 fn a_status_cannot_move_backwards_by_deleting_a_state_or_a_round() {
     let mut doc = with_status("storecheck", &["draft", "in_progress", "submitted"]);
     let result = write(&mut doc, DocumentKind::Storecheck, REVIEWER, |d| {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use enlace_core::model::Instant;
 use enlace_core::model::meeting_note::{
     ActionRef, AgendaItem, ContactReport, ContactReportStatus, Decision, MeetingKind, OpenQuestion,
-    Recipient,
+    Recipient, ReportDelivery,
 };
 use enlace_core::model::people::{Attendee, Visibility};
 use enlace_core::{DocumentId, EntityId};
@@ -42,6 +42,12 @@ document_record! {
         answered_at: Option<Instant>,
         /// The client's comment with their answer.
         client_comment: Option<String>,
+        /// Where the report's e-mail stands, per recipient (keyed like `distribution`),
+        /// written by the server as its mail relay answers.
+        deliveries: HashMap<String, ReportDelivery> = map,
+        /// Set by the server when the report was not sent within 24 working hours of the
+        /// meeting: the deadline it missed.
+        overdue_since: Option<Instant>,
     }
 }
 

@@ -18,7 +18,7 @@ use enlace_core::model::{DocumentKind, classify};
 use enlace_core::store::Registration;
 use enlace_core::sync::{Accepted, Access, AccessPolicy, ConnectionId, PolicyRefusal};
 
-use crate::directory::{AccountId, AccountKey, Principal, Snapshot, UserKey, now_ms};
+use crate::directory::{AccountId, AccountKey, OrgId, Principal, Snapshot, UserKey, now_ms};
 
 /// Most peer-id bindings remembered. Past it, bindings of peers with no open socket are
 /// forgotten (a forgotten id can be claimed again, which only matters while its owner is
@@ -148,6 +148,22 @@ impl SharedAccess {
             ),
             _ => (Access::Denied, None),
         }
+    }
+
+    /// Every registered document of `kind`, with its organisation: what the server's own
+    /// watchers (overdue contact reports) walk, without touching the documents.
+    pub(crate) fn documents_of_kind(&self, kind: DocumentKind) -> Vec<(DocumentId, OrgId)> {
+        let state = self.lock();
+        state
+            .registry
+            .iter()
+            .filter_map(|(doc, entry)| match entry {
+                Registered::Document {
+                    kind: k, account, ..
+                } if *k == kind => Some((*doc, account.org.clone())),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Which of `docs` (stored documents) the connection `conn` may read, in order: none for a

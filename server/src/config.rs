@@ -56,12 +56,16 @@ pub struct ServerConfig {
     pub mail: MailConfig,
 }
 
-/// When a client's silence accepts a sent contact report.
+/// The contact report's deadlines, in working hours of the organisation's calendar.
 #[derive(Debug, Clone)]
 pub struct ContactReportRules {
-    /// Working hours of the organisation's calendar after sending. Default 48.
+    /// After the meeting starts, by when the report must be sent; later, the server flags it
+    /// overdue. Default 24.
+    pub send_within_hours: u32,
+    /// After sending, when the client's silence accepts the report. Default 48.
     pub silence_accepts_after_hours: u32,
-    /// How often sent reports are checked. Default 60 s.
+    /// How often sent reports (for silence) and unsent ones (for the deadline) are checked.
+    /// Default 60 s.
     pub check_every: Duration,
     /// The clock the check reads, in milliseconds since the Unix epoch (tests pass their own).
     pub clock: fn() -> i64,
@@ -70,6 +74,7 @@ pub struct ContactReportRules {
 impl Default for ContactReportRules {
     fn default() -> Self {
         ContactReportRules {
+            send_within_hours: 24,
             silence_accepts_after_hours: 48,
             check_every: Duration::from_secs(60),
             clock: crate::directory::now_ms,

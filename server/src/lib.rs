@@ -181,6 +181,7 @@ pub async fn run(
     // Delivers queued e-mail until shutdown if a relay is configured; the handle (sender, wake-up)
     // is for whoever queues e-mail.
     let outbox = outbox::start(&config.mail, &database, &tracker, token.clone()).await?;
+    let answered = outbox.answered();
     let public_url = config
         .public_url
         .clone()
@@ -192,8 +193,17 @@ pub async fn run(
         Some((_, shared)) => {
             let (path, hub, shared) = (database.clone(), hub_tx.clone(), shared.clone());
             let storage_id = storage_id.clone();
+            let send_within = config.contact_reports.send_within_hours;
             let opened = tokio::task::spawn_blocking(move || {
-                commands::Commands::open(&path, &storage_id, hub, shared, outbox, public_url)
+                commands::Commands::open(
+                    &path,
+                    &storage_id,
+                    hub,
+                    shared,
+                    outbox,
+                    public_url,
+                    send_within,
+                )
             })
             .await
             .map_err(|_| ServerError::Internal("opening the command store panicked"))?
@@ -217,6 +227,11 @@ pub async fn run(
         tracker.spawn(commands::silence::watch(
             commands.clone(),
             config.contact_reports.clone(),
+            token.clone(),
+        ));
+        tracker.spawn(commands::delivery::watch(
+            commands.clone(),
+            answered,
             token.clone(),
         ));
     }

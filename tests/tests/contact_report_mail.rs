@@ -12,7 +12,7 @@ use std::time::{Duration, Instant as StdInstant};
 use enlace_core::DocumentId;
 use enlace_core::client::{ClientConfig, SyncClient};
 use enlace_core::model::meeting_note::{
-    ContactReportStatus, MeetingKind, Recipient, RecipientReason,
+    ContactReportStatus, DeliveryState, MeetingKind, Recipient, RecipientReason,
 };
 use enlace_core::model::people::Party;
 use enlace_core::model::{Instant, MeetingNote};
@@ -141,13 +141,18 @@ async fn the_report_reaches_every_recipient_by_email_and_its_link_answers_it() {
             "--smtp-url",
             &smtp,
             "--mail-from",
-            "Agencia Andes <reportes@andes.example>",
+            "Reportes <reportes@andes.example>",
         ],
         PATIENCE,
     );
     let ae = phone(&server.url(), agency.token("ae"));
     let id = ae.store.create(&note()).expect("create");
-    ae.client.wait_until_saved(id, LONG).expect("saved");
+    if ae.client.wait_until_saved(id, LONG).is_err() {
+        panic!(
+            "not saved; server log:\n{}",
+            String::from_utf8_lossy(&server.log())
+        );
+    }
     let number = send(&server, &agency, id).await;
 
     let messages = received(&sink, 2, LONG);
@@ -176,12 +181,46 @@ async fn the_report_reaches_every_recipient_by_email_and_its_link_answers_it() {
                 !part.contains(SECRET),
                 "internal notes never reach the client"
             );
+            assert!(
+                part.contains("Agencia Andes"),
+                "the agency is named as the organisation is, not as the sender: {part}"
+            );
         }
         assert!(
             m.from
                 .as_deref()
                 .is_some_and(|f| f.contains("reportes@andes.example"))
         );
+    }
+
+    // The phone sees both e-mails delivered, written into the report by the server.
+    let deadline = StdInstant::now() + LONG;
+    loop {
+        let report = ae
+            .store
+            .get::<MeetingNote>(id)
+            .expect("note")
+            .contact_report;
+        let delivered: BTreeSet<String> = report
+            .deliveries
+            .values()
+            .filter(|d| d.state == DeliveryState::Delivered && d.attempts == 1)
+            .map(|d| d.email.clone())
+            .collect();
+        if delivered.len() == 2 {
+            assert_eq!(
+                report.deliveries.keys().collect::<BTreeSet<_>>(),
+                report.distribution.keys().collect::<BTreeSet<_>>(),
+                "keyed like the distribution list"
+            );
+            break;
+        }
+        assert!(
+            StdInstant::now() < deadline,
+            "the phone never saw the deliveries: {:?}",
+            report.deliveries
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
 
     // The client's link answers the report, and the phone sees it.

@@ -29,6 +29,15 @@ fn test_clock() -> i64 {
     enlace_server::directory::now_ms() + OFFSET_MS.load(Ordering::SeqCst)
 }
 
+/// The overdue test's own clock (tests in this file run at the same time).
+static OVERDUE_OFFSET_MS: AtomicI64 = AtomicI64::new(0);
+
+fn overdue_clock() -> i64 {
+    enlace_server::directory::now_ms() + OVERDUE_OFFSET_MS.load(Ordering::SeqCst)
+}
+
+const DAY_MS: i64 = 24 * 3_600_000;
+
 fn note(title: &str) -> MeetingNote {
     let at = Instant::new(enlace_server::directory::now_ms(), "Europe/Madrid").expect("instant");
     let mut note = MeetingNote::new(
@@ -265,5 +274,115 @@ async fn the_calendar_set_with_enlace_server_admin_is_the_one_the_api_shows() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("calendar"));
     let still = admin(binary, data.path(), &["calendar", "--org", "andes"]);
     assert_eq!(still["zone"], "America/Santiago");
+    server.stop().await.expect("stop");
+}
+
+/// The report's `overdue_since` on the phone, once it is set (or `None` after `within`).
+fn overdue_since(store: &Store, id: DocumentId, within: Duration) -> Option<i64> {
+    let deadline = StdInstant::now() + within;
+    loop {
+        let since = store
+            .get::<MeetingNote>(id)
+            .ok()
+            .and_then(|n| n.contact_report.overdue_since)
+            .map(|at| at.utc_ms);
+        if since.is_some() || StdInstant::now() >= deadline {
+            return since;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_not_sent_within_24_working_hours_of_the_meeting_is_flagged_overdue() {
+    let data = tempfile::tempdir().expect("data");
+    let agency = fixture::seed(data.path());
+    let server = TestServer::start_authenticated(data.path(), |config| {
+        config.contact_reports.clock = overdue_clock;
+        config.contact_reports.check_every = Duration::from_millis(50);
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("phone");
+    let store = Arc::new(Store::open(dir.path().join("phone.sqlite")).expect("store"));
+    let mut config = ClientConfig::new(server.ws_url()).with_token(agency.token("ae"));
+    config.backoff_initial = Duration::from_millis(50);
+    let client = SyncClient::start(store.clone(), config).expect("client");
+    let now = enlace_server::directory::now_ms();
+    let met = |title: &str, days_ago: i64, kind: MeetingKind| {
+        let mut n = note(title);
+        n.meeting_kind = kind;
+        n.started_at = Some(Instant::new(now - days_ago * DAY_MS, "Europe/Madrid").expect("at"));
+        store.create(&n).expect("create")
+    };
+    // Met ten days ago and never sent: flagged by the server's check.
+    let forgotten = met("Reunión olvidada", 10, MeetingKind::ClientMeeting);
+    // An internal meeting has no client to report to: never flagged.
+    let internal = met("Estado interno", 10, MeetingKind::InternalStatus);
+    // Met ten days ago and sent now: sent, and flagged as late in the same change.
+    let late = met("Reunión tardía", 10, MeetingKind::ClientMeeting);
+    // Met today and sent today: on time, never flagged.
+    let on_time = met("Reunión de hoy", 0, MeetingKind::ClientMeeting);
+    // Met today, not sent yet: flagged only once the clock passes its deadline.
+    let pending = met("Reunión pendiente", 0, MeetingKind::ClientMeeting);
+    for id in [forgotten, internal, late, on_time, pending] {
+        client.wait_until_saved(id, LONG).expect("saved");
+    }
+    for id in [late, on_time] {
+        let sent = call(
+            server.addr,
+            "POST",
+            &format!("/v1/documents/{id}/commands/send-contact-report"),
+            agency.token("ae"),
+            None,
+        )
+        .await;
+        assert_eq!(sent.status, 200, "{}", sent.body);
+        assert!(settles_at(&store, id, ContactReportStatus::Sent, LONG));
+    }
+
+    let flagged = overdue_since(&store, forgotten, LONG).expect("the forgotten report is flagged");
+    let met_ms = now - 10 * DAY_MS;
+    assert!(
+        flagged > met_ms + DAY_MS && flagged < met_ms + 6 * DAY_MS,
+        "the deadline it missed is 24 working hours after the meeting: {flagged} vs {met_ms}"
+    );
+    assert!(
+        overdue_since(&store, late, LONG).is_some(),
+        "a late send is flagged"
+    );
+    // Many checks run meanwhile; nothing else is flagged.
+    for id in [internal, on_time, pending] {
+        assert_eq!(
+            overdue_since(&store, id, Duration::from_secs(1)),
+            None,
+            "flagged too early or wrongly"
+        );
+    }
+    // Ten days later the unsent one is overdue; the one sent on time and the internal one
+    // still are not.
+    OVERDUE_OFFSET_MS.store(10 * DAY_MS, Ordering::SeqCst);
+    assert!(
+        overdue_since(&store, pending, LONG).is_some(),
+        "never flagged"
+    );
+    for id in [internal, on_time] {
+        assert_eq!(overdue_since(&store, id, Duration::from_secs(1)), None);
+    }
+    // A phone writing the flag away is put back by the server.
+    store
+        .update::<MeetingNote, _>(pending, |n| {
+            n.contact_report.overdue_since = None;
+            Ok(())
+        })
+        .expect("edit");
+    assert!(
+        overdue_since(&store, pending, Duration::ZERO).is_none(),
+        "removed on the phone"
+    );
+    assert!(
+        overdue_since(&store, pending, LONG).is_some(),
+        "the server restores its flag"
+    );
+    client.stop();
     server.stop().await.expect("stop");
 }

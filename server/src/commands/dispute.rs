@@ -52,6 +52,7 @@ pub(super) fn queue(
             subject: subject.clone(),
             text: text.clone(),
             html: html.clone(),
+            report_recipient: None,
         };
         match outbox::enqueue(tx, &mail) {
             Ok(_) => {}

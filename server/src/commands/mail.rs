@@ -4,7 +4,8 @@
 //! (`crate::outbox`), whose worker delivers it. The `Message-ID` is made from the document,
 //! the number and the recipient, so a resend is recognisable and queueing twice queues once.
 
-use enlace_core::model::MeetingNote;
+use enlace_core::model::meeting_note::{DeliveryState, ReportDelivery};
+use enlace_core::model::{Instant, MeetingNote};
 use rusqlite::Transaction;
 
 use super::CommandError;
@@ -28,10 +29,11 @@ pub(crate) struct MailContext {
     pub agency_name: String,
 }
 
-/// Queues the report's e-mail to every live recipient; returns how many were queued.
+/// Queues the report's e-mail to every live recipient, and shows each as `queued` in the
+/// report's `deliveries` (written with the send); returns how many were queued.
 pub(super) fn queue(
     tx: &Transaction<'_>,
-    note: &MeetingNote,
+    note: &mut MeetingNote,
     report_no: &str,
     now_ms: i64,
     context: &MailContext,
@@ -45,7 +47,7 @@ pub(super) fn queue(
         })
         .unwrap_or(0);
     let shown = ShownZone::new(zone.clone(), offset_minutes).unwrap_or_else(|_| ShownZone::utc());
-    let mut queued = 0;
+    let mut queued = Vec::new();
     for (key, recipient) in &note.contact_report.distribution {
         if recipient.deleted {
             continue;
@@ -80,9 +82,10 @@ pub(super) fn queue(
             subject: rendered.subject,
             text: rendered.text,
             html: rendered.html,
+            report_recipient: Some(key.clone()),
         };
         match outbox::enqueue(tx, &mail) {
-            Ok(true) => queued += 1,
+            Ok(true) => queued.push((key.clone(), recipient.email.clone())),
             Ok(false) => {}
             Err(EnqueueError::Invalid(why)) => {
                 return Err(CommandError::State(format!(
@@ -92,5 +95,19 @@ pub(super) fn queue(
             Err(EnqueueError::Database(e)) => return Err(CommandError::Database(e)),
         }
     }
-    Ok(queued)
+    let at = Instant::new(now_ms, zone.as_str())?;
+    let count = queued.len();
+    for (key, email) in queued {
+        note.contact_report.deliveries.insert(
+            key,
+            ReportDelivery {
+                email,
+                state: DeliveryState::Queued,
+                attempts: 0,
+                updated_at: at.clone(),
+                last_error: None,
+            },
+        );
+    }
+    Ok(count)
 }

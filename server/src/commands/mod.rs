@@ -9,9 +9,11 @@
 //! missing one.
 
 mod answer;
+pub(crate) mod delivery;
 pub(crate) mod dispute;
 pub(crate) mod mail;
 mod numbering;
+mod overdue;
 mod review;
 pub(crate) mod schema;
 mod send;
@@ -162,6 +164,8 @@ pub(crate) struct Commands {
     outbox: Outbox,
     /// Where clients reach this server, for the links in e-mail.
     public_url: String,
+    /// Working hours after the meeting by which a report must be sent.
+    send_within_hours: u32,
 }
 
 impl std::fmt::Debug for Commands {
@@ -179,6 +183,7 @@ impl Commands {
         access: Arc<SharedAccess>,
         outbox: Outbox,
         public_url: String,
+        send_within_hours: u32,
     ) -> Result<Self, StoreError> {
         schema::ensure(path).map_err(StoreError::from)?;
         let tables = rusqlite::Connection::open(path).map_err(StoreError::from)?;
@@ -193,6 +198,7 @@ impl Commands {
             access,
             outbox,
             public_url: public_url.trim_end_matches('/').to_owned(),
+            send_within_hours,
         })
     }
 
@@ -220,6 +226,10 @@ impl Commands {
         let account = self.authorize(caller, doc, name)?;
         let org = account.org.to_string();
         let context = self.mail_context(&account);
+        let deadline = send::Deadline {
+            calendar: self.calendar(&account.org)?,
+            hours: self.send_within_hours,
+        };
         let store = self.store.clone();
         let actor = self.actor.clone();
         // Directory user ids are entity ids already (the same character set, shorter).
@@ -240,6 +250,7 @@ impl Commands {
                 &caller_key,
                 &org,
                 &context,
+                &deadline,
             )
         })
         .await
@@ -303,7 +314,11 @@ impl Commands {
             public_url: self.public_url.clone(),
             from: self.outbox.from().clone(),
             account_name,
-            agency_name: self.outbox.from().name.clone(),
+            // The organisation's own name; the sender's display name if it has none.
+            agency_name: snapshot
+                .organisation_name(&account.org)
+                .filter(|name| !name.trim().is_empty())
+                .map_or_else(|| self.outbox.from().name.clone(), str::to_owned),
         }
     }
 
@@ -365,6 +380,7 @@ fn apply(
     caller: &str,
     org: &str,
     context: &mail::MailContext,
+    deadline: &send::Deadline,
 ) -> Result<Applied, CommandError> {
     let now = now_ms();
     let changed = match name {
@@ -373,7 +389,7 @@ fn apply(
             actor,
             ListingRows::Unindexed,
             |note: &mut MeetingNote, tx| {
-                let number = send::send(note, tx, now, org)?;
+                let number = send::send(note, tx, now, org, deadline)?;
                 mail::queue(tx, note, &number, now, context)?;
                 log(tx, doc, name, caller, now, &number)?;
                 Ok::<_, CommandError>((note.contact_report.status().as_str(), Some(number)))

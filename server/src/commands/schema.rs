@@ -37,7 +37,13 @@ pub(crate) fn ensure(path: &Path) -> rusqlite::Result<()> {
              sent_ms INTEGER NOT NULL,
              state TEXT NOT NULL
          );
-         CREATE INDEX IF NOT EXISTS sent_reports_open ON sent_reports (state, sent_ms);",
+         CREATE INDEX IF NOT EXISTS sent_reports_open ON sent_reports (state, sent_ms);
+         CREATE TABLE IF NOT EXISTS report_deadlines (
+             doc_id BLOB PRIMARY KEY,
+             due_ms INTEGER,
+             checked_ms INTEGER NOT NULL,
+             state TEXT NOT NULL
+         );",
     )?;
     crate::outbox::schema::ensure(&conn)
 }

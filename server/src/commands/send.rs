@@ -6,14 +6,23 @@ use enlace_core::model::meeting_note::ContactReportStatus;
 use enlace_core::model::{Instant, MeetingNote};
 use rusqlite::{Transaction, params};
 
-use super::{CommandError, numbering};
+use super::{CommandError, numbering, overdue};
+use crate::calendar::Calendar;
 
-/// Numbers and marks sent the contact report of `note`, at `now_ms`; returns its number.
+/// By when a report must be sent: `hours` working hours after the meeting on `calendar`.
+pub(super) struct Deadline {
+    pub calendar: Calendar,
+    pub hours: u32,
+}
+
+/// Numbers and marks sent the contact report of `note`, at `now_ms`; returns its number. A
+/// report sent after its deadline is flagged overdue in the same change.
 pub(super) fn send(
     note: &mut MeetingNote,
     tx: &Transaction<'_>,
     now_ms: i64,
     org: &str,
+    deadline: &Deadline,
 ) -> Result<String, CommandError> {
     let report = &mut note.contact_report;
     match report.status() {
@@ -46,6 +55,10 @@ pub(super) fn send(
         .map_err(CommandError::Database)?;
     note.contact_report
         .mark_sent(number.clone(), Instant::new(now_ms, &zone)?)?;
+    if let Some(due) = overdue::deadline(note, &deadline.calendar, deadline.hours) {
+        overdue::flag_if_late(note, due, now_ms)?;
+    }
+    overdue::settle(tx, note.id, now_ms)?;
     // Watched for the client's silence (`silence`).
     tx.execute(
         "INSERT OR REPLACE INTO sent_reports (doc_id, org, sent_ms, state) VALUES (?1, ?2, ?3, 'sent')",

@@ -170,7 +170,8 @@ pub(crate) fn write_calendar(
     Ok(())
 }
 
-/// Checks for silent reports every `rules.check_every` until `stop`.
+/// Flags reports not sent in time and accepts silent ones, every `rules.check_every`, until
+/// `stop`.
 pub(crate) async fn watch(
     commands: Arc<Commands>,
     rules: ContactReportRules,
@@ -181,6 +182,20 @@ pub(crate) async fn watch(
         tokio::select! {
             () = stop.cancelled() => return,
             () = tokio::time::sleep(every) => {}
+        }
+        match commands
+            .flag_overdue(rules.send_within_hours, (rules.clock)())
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                flagged = n,
+                "contact reports not sent in time flagged overdue"
+            ),
+            Err(e) => tracing::error!(
+                error = &e as &dyn std::error::Error,
+                "checking contact report deadlines failed"
+            ),
         }
         match commands
             .accept_silent(rules.silence_accepts_after_hours, (rules.clock)())

@@ -67,10 +67,14 @@ fn tenant<'a>(
 /// Reads every table into a new snapshot.
 pub(super) fn read(conn: &Connection, ticket_key: &[u8; 32]) -> Result<Snapshot, DirectoryError> {
     let mut tenants: HashMap<OrgId, Tenant> = HashMap::new();
-    let mut stmt = conn.prepare_cached("SELECT id FROM organisations")?;
+    let mut stmt = conn.prepare_cached("SELECT id, name FROM organisations")?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
-        tenants.insert(parse(row.get(0)?, "organisation id")?, Tenant::default());
+        let tenant = Tenant {
+            name: row.get(1)?,
+            ..Tenant::default()
+        };
+        tenants.insert(parse(row.get(0)?, "organisation id")?, tenant);
     }
     let mut stmt = conn.prepare_cached("SELECT org_id, id, name, email, role FROM users")?;
     let mut rows = stmt.query([])?;
@@ -281,6 +285,11 @@ impl Snapshot {
             .get(org)
             .map(Tenant::people)
             .unwrap_or_default()
+    }
+
+    /// The display name of `org`, if it exists.
+    pub fn organisation_name(&self, org: &OrgId) -> Option<&str> {
+        self.tenants.get(org).map(|t| t.name.as_str())
     }
 
     /// Every account of `org`, as `(id, name)`.

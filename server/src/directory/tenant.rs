@@ -46,6 +46,8 @@ pub struct AccountView {
 /// See the [module docs](self).
 #[derive(Debug, Default)]
 pub(super) struct Tenant {
+    /// The organisation's display name (the agency's name in e-mail to clients).
+    pub(super) name: String,
     pub(super) users: HashMap<UserId, UserRecord>,
     /// Account names by id.
     pub(super) accounts: HashMap<AccountId, String>,

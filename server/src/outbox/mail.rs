@@ -37,6 +37,9 @@ pub(crate) struct OutgoingMail {
     pub text: String,
     /// The HTML body (the same content).
     pub html: String,
+    /// The key in the contact report's `distribution` this e-mail is for, when it is the
+    /// report itself: its delivery is then written into the document (`report`).
+    pub report_recipient: Option<String>,
 }
 
 /// Why an e-mail was not queued.
@@ -175,6 +178,7 @@ mod tests {
             subject: "Reunión con Viña Sur".into(),
             text: "Hola".into(),
             html: "<p>Hola</p>".into(),
+            report_recipient: None,
         }
     }
 

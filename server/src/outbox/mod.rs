@@ -12,6 +12,7 @@
 //! - [`mail`]: one e-mail ([`OutgoingMail`]) and its checks.
 //! - [`schema`]: the `outbox` table, in the documents database.
 //! - [`queue`]: its rows: queueing, listing, and what the worker reads and records.
+//! - [`report`]: report e-mail whose delivery the report's document does not show yet.
 //! - [`message`]: a row as a MIME message.
 //! - [`worker`]: the delivery task and its guarantees.
 
@@ -19,6 +20,7 @@ pub(crate) mod config;
 pub(crate) mod mail;
 mod message;
 pub(crate) mod queue;
+pub(crate) mod report;
 pub(crate) mod schema;
 mod worker;
 
@@ -46,6 +48,8 @@ use crate::ServerError;
 pub(crate) struct Outbox {
     from: Mailbox,
     wake: Arc<Notify>,
+    /// Notified by the worker after it records a relay's answer.
+    answered: Arc<Notify>,
 }
 
 impl Outbox {
@@ -60,6 +64,11 @@ impl Outbox {
     pub(crate) fn wake(&self) {
         self.wake.notify_one();
     }
+
+    /// Notified each time the worker records a relay's answer (see [`report`]).
+    pub(crate) fn answered(&self) -> Arc<Notify> {
+        self.answered.clone()
+    }
 }
 
 /// Makes sure the outbox table exists in the database at `database` and, if `config` names a
@@ -73,6 +82,7 @@ pub(crate) async fn start(
     let outbox = Outbox {
         from: config.from.clone(),
         wake: Arc::new(Notify::new()),
+        answered: Arc::new(Notify::new()),
     };
     let path = database.to_owned();
     let conn = tokio::task::spawn_blocking(move || open(&path))
@@ -92,6 +102,7 @@ pub(crate) async fn start(
         relay.transport(config.smtp_timeout),
         config.clone(),
         outbox.wake.clone(),
+        outbox.answered.clone(),
         stop,
     );
     tracker.spawn(worker.run());

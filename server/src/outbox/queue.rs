@@ -35,8 +35,9 @@ pub(crate) fn enqueue(tx: &Transaction<'_>, mail: &OutgoingMail) -> Result<bool,
     let now = now_ms();
     let inserted = tx.execute(
         "INSERT INTO outbox (message_id, doc_id, from_name, from_email, to_name, to_email,
-                             subject, text_body, html_body, created_ms, next_attempt_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
+                             subject, text_body, html_body, created_ms, next_attempt_ms,
+                             report_recipient)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)
          ON CONFLICT (message_id) DO NOTHING",
         params![
             mail.message_id,
@@ -49,6 +50,7 @@ pub(crate) fn enqueue(tx: &Transaction<'_>, mail: &OutgoingMail) -> Result<bool,
             mail.text,
             mail.html,
             now,
+            mail.report_recipient,
         ],
     )?;
     Ok(inserted == 1)
@@ -170,7 +172,8 @@ fn queued(row: &Row<'_>) -> rusqlite::Result<Queued> {
 /// calls this right after the relay's answer).
 pub(super) fn mark_delivered(conn: &Connection, id: i64, at_ms: i64) -> rusqlite::Result<()> {
     conn.execute(
-        "UPDATE outbox SET delivered_ms = ?2, attempts = attempts + 1
+        "UPDATE outbox SET delivered_ms = ?2, attempts = attempts + 1,
+             doc_dirty = (report_recipient IS NOT NULL)
          WHERE id = ?1 AND delivered_ms IS NULL",
         params![id, at_ms],
     )?;
@@ -202,7 +205,8 @@ pub(super) fn mark_failed(
     let wait = i64::try_from(retry_delay(failures, initial, max).as_millis()).unwrap_or(i64::MAX);
     let next = at_ms.saturating_add(wait);
     conn.execute(
-        "UPDATE outbox SET attempts = ?2, next_attempt_ms = ?3, last_error = ?4
+        "UPDATE outbox SET attempts = ?2, next_attempt_ms = ?3, last_error = ?4,
+             doc_dirty = (report_recipient IS NOT NULL)
          WHERE id = ?1 AND delivered_ms IS NULL",
         params![id, failures, next, error],
     )?;

@@ -5,7 +5,7 @@
 
 use rusqlite::Connection;
 
-/// Creates the outbox table and its indexes if they are missing.
+/// Creates the outbox table, its later columns and its indexes if they are missing.
 pub(crate) fn ensure(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS outbox (
@@ -29,5 +29,20 @@ pub(crate) fn ensure(conn: &Connection) -> rusqlite::Result<()> {
              WHERE delivered_ms IS NULL;
          CREATE INDEX IF NOT EXISTS outbox_doc ON outbox (doc_id, id)
              WHERE doc_id IS NOT NULL;",
+    )?;
+    // Added later: the contact report recipient a row is for, and whether its state changed
+    // since it was last written into the document (`report`).
+    let columns: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('outbox')")?
+        .query_map([], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    if !columns.iter().any(|c| c == "report_recipient") {
+        conn.execute_batch(
+            "ALTER TABLE outbox ADD COLUMN report_recipient TEXT;
+             ALTER TABLE outbox ADD COLUMN doc_dirty INTEGER NOT NULL DEFAULT 0;",
+        )?;
+    }
+    conn.execute_batch(
+        "CREATE INDEX IF NOT EXISTS outbox_doc_dirty ON outbox (id) WHERE doc_dirty = 1;",
     )
 }

@@ -70,6 +70,8 @@ pub(super) struct Worker {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     config: MailConfig,
     wake: Arc<Notify>,
+    /// Told after each recorded answer, for whoever copies it into documents.
+    answered: Arc<Notify>,
     stop: CancellationToken,
     /// `(row id, accepted at)` of e-mail the relay accepted whose mark failed: marked before
     /// anything else is sent, and skipped until then.
@@ -82,6 +84,7 @@ impl Worker {
         transport: AsyncSmtpTransport<Tokio1Executor>,
         config: MailConfig,
         wake: Arc<Notify>,
+        answered: Arc<Notify>,
         stop: CancellationToken,
     ) -> Worker {
         Worker {
@@ -89,6 +92,7 @@ impl Worker {
             transport,
             config,
             wake,
+            answered,
             stop,
             unmarked: Vec::new(),
         }
@@ -124,6 +128,7 @@ impl Worker {
         while let Some(&(id, at)) = self.unmarked.last() {
             self.db(move |c| queue::mark_delivered(c, id, at)).await?;
             self.unmarked.pop();
+            self.answered.notify_one();
         }
         let limit = self.config.batch.max(1);
         let batch = self.db(move |c| queue::due(c, now_ms(), limit)).await?;
@@ -184,6 +189,7 @@ impl Worker {
             self.unmarked.push((id, at));
             return Err(error);
         }
+        self.answered.notify_one();
         tracing::info!(
             outbox_id = id,
             message_id = ?row.message_id,
@@ -205,6 +211,7 @@ impl Worker {
         let next = self
             .db(move |c| queue::mark_failed(c, id, at, &recorded, initial, max))
             .await?;
+        self.answered.notify_one();
         tracing::warn!(
             outbox_id = id,
             message_id = ?row.message_id,

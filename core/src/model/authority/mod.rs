@@ -12,8 +12,8 @@
 //!   report) or one this version does not know;
 //! - reaches `reviewed` or sets `reviewed_by` of a storecheck without being one of its
 //!   reviewers ([`Writer::may_review`]);
-//! - sets or changes the contact report's `report_no`, `sent_at`, `answered_at` or
-//!   `client_comment`.
+//! - sets or changes the contact report's `report_no`, `sent_at`, `answered_at`,
+//!   `client_comment`, `deliveries` or `overdue_since`.
 //!
 //! It reads only those fields, before and after, never the whole document, so it costs a few
 //! map lookups per write.
@@ -133,17 +133,9 @@ pub fn check_write(
                 &rounds(&new, &new_report),
                 |_| Ok(()),
             )?;
-            for (key, field) in [
-                ("report_no", "contact_report.report_no"),
-                ("sent_at", "contact_report.sent_at"),
-                ("answered_at", "contact_report.answered_at"),
-                ("client_comment", "contact_report.client_comment"),
-            ] {
-                let tree = |view: &View<'_>, report: &Option<ObjId>| {
-                    report.as_ref().and_then(|r| view.tree(r, key))
-                };
-                if tree(&old, &old_report) != tree(&new, &new_report) {
-                    return Err(AuthorityViolation::ServerField { field });
+            for field in repair::REPORT_SERVER_FIELDS {
+                if old.report_field_changed(&new, field.key) {
+                    return Err(AuthorityViolation::ServerField { field: field.name });
                 }
             }
             Ok(())
@@ -262,14 +254,27 @@ impl View<'_> {
             .collect()
     }
 
-    /// The value at `key`, `None` when it is absent or null: a new document writes its unset
-    /// optional fields as null, which is no different from not writing them.
+    /// The value at `key`, `None` when it is absent, null or an empty map: a new document
+    /// writes its unset optional fields as null and its empty maps as empty maps, which is no
+    /// different from not writing them.
     fn tree(&self, obj: &ObjId, key: &str) -> Option<Tree> {
         let (value, id) = self.get(obj, key)?;
         if matches!(&value, Value::Scalar(s) if matches!(s.as_ref(), ScalarValue::Null)) {
             return None;
         }
-        Some(self.tree_of(value, id, 0))
+        match self.tree_of(value, id, 0) {
+            Tree::Map(map) if map.is_empty() => None,
+            tree => Some(tree),
+        }
+    }
+
+    /// Whether a server-only field of the contact report differs between `self` and `new`.
+    fn report_field_changed(&self, new: &View<'_>, key: &str) -> bool {
+        let tree = |view: &View<'_>| {
+            view.map(&ROOT, "contact_report")
+                .and_then(|report| view.tree(&report, key))
+        };
+        tree(self) != tree(new)
     }
 
     fn tree_of(&self, value: Value<'_>, id: ObjId, depth: usize) -> Tree {

@@ -69,6 +69,26 @@ const CLIENT_COMMENT: Field = Field {
     key: "client_comment",
     name: "contact_report.client_comment",
 };
+const DELIVERIES: Field = Field {
+    parent: &["contact_report"],
+    key: "deliveries",
+    name: "contact_report.deliveries",
+};
+const OVERDUE_SINCE: Field = Field {
+    parent: &["contact_report"],
+    key: "overdue_since",
+    name: "contact_report.overdue_since",
+};
+
+/// The contact report's fields only the server writes (besides its status).
+pub(super) const REPORT_SERVER_FIELDS: [Field; 6] = [
+    REPORT_NO,
+    SENT_AT,
+    ANSWERED_AT,
+    CLIENT_COMMENT,
+    DELIVERIES,
+    OVERDUE_SINCE,
+];
 
 /// The protected fields of a `kind` that the changes from `before` to now broke, for a
 /// writer with `writer`'s rights (empty when the write is within them).
@@ -130,14 +150,11 @@ pub fn broken_fields(
             {
                 broken.push(REPORT_STATUS);
             }
-            for field in [REPORT_NO, SENT_AT, ANSWERED_AT, CLIENT_COMMENT] {
-                let tree = |view: &View<'_>, report: &Option<ObjId>| {
-                    report.as_ref().and_then(|r| view.tree(r, field.key))
-                };
-                if tree(&old, &old_report) != tree(&new, &new_report) {
-                    broken.push(field);
-                }
-            }
+            broken.extend(
+                REPORT_SERVER_FIELDS
+                    .into_iter()
+                    .filter(|field| old.report_field_changed(&new, field.key)),
+            );
         }
     }
     broken

@@ -16,6 +16,8 @@ use crate::model::rules::once_opt;
 use crate::model::status::{Authority, Lifecycle, LifecycleState};
 use crate::model::time::Instant;
 
+use super::delivery::ReportDelivery;
+
 str_enum! {
     /// draft -> in_review -> sent -> accepted | disputed. `sent`, `accepted` and `disputed` are
     /// server commands. A concurrent accept and dispute read as disputed: the client's objection
@@ -116,6 +118,13 @@ pub struct ContactReport {
     pub answered_at: Option<Instant>,
     /// LWW, server only: the client's comment with an acceptance or dispute.
     pub client_comment: Option<String>,
+    /// LWW per key, server only: where the report's e-mail stands, keyed like `distribution`.
+    #[autosurgeon(missing = "Default::default")]
+    #[serde(default)]
+    pub deliveries: BTreeMap<String, ReportDelivery>,
+    /// LWW, server only: set when the report was not sent within 24 working hours of the
+    /// meeting (on the organisation's calendar); the deadline it missed.
+    pub overdue_since: Option<Instant>,
 }
 
 impl ContactReport {
@@ -200,6 +209,10 @@ impl ContactReport {
         check_map("contact_report.distribution", self.distribution.iter())?;
         for (k, r) in &self.distribution {
             r.validate(&format!("contact_report.distribution.{k}"))?;
+        }
+        check_map("contact_report.deliveries", self.deliveries.iter())?;
+        for (k, d) in &self.deliveries {
+            d.validate(&format!("contact_report.deliveries.{k}"))?;
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 //! The body is collaborative text: two people typing into it at once both keep their words.
 
 mod contact_report;
+mod delivery;
 mod edit;
 mod ordered;
 
@@ -13,6 +14,7 @@ use autosurgeon::{Hydrate, Reconcile, Text};
 pub use contact_report::{
     ContactReport, ContactReportStatus, MAX_CLIENT_COMMENT, Recipient, RecipientReason,
 };
+pub use delivery::{DeliveryState, ReportDelivery};
 pub use edit::MeetingNoteEdit;
 pub use ordered::{
     ActionRef, AgendaItem, AgendaState, Decision, OpenQuestion, Ordered, in_order, last_order,

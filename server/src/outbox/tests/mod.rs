@@ -90,6 +90,7 @@ fn report_mail(doc: DocumentId, key: &str, name: &str, email: &str) -> OutgoingM
         subject: SUBJECT.into(),
         text: TEXT.into(),
         html: HTML.into(),
+        report_recipient: Some(key.to_owned()),
     }
 }
 
