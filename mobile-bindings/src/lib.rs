@@ -11,6 +11,7 @@
 //!   `document_record!`). The edits are core's own vocabularies (`StorecheckEdit`...), and the
 //!   value types (money, instants, lines, photos...) are core's own types: `enlace-core`'s
 //!   `uniffi` feature exports them in the `enlace_core` namespace, so nothing is restated here.
+//! - [`commands`]: server commands (send a contact report, review a storecheck).
 //! - [`listing`]: lists and queries.
 //! - [`observer`]: the foreign [`DocumentObserver`] told about changes.
 //! - [`sync_status`]: the per-document sync status the sync client will report.
@@ -25,6 +26,7 @@ mod macros;
 
 pub mod action_item;
 pub mod client_visit;
+pub mod commands;
 pub mod listing;
 pub mod meeting_note;
 pub mod observer;

@@ -24,8 +24,9 @@ use crate::storecheck::{NewStorecheck, StorecheckRecord};
 pub struct EnlaceStore {
     /// Shared so the sync client can hold the same store.
     store: Arc<Store>,
-    /// The running sync client, if started.
-    pub(crate) sync: std::sync::Mutex<Option<enlace_core::client::SyncClient>>,
+    /// The running sync client, if started. Shared so a long call (a server command waiting
+    /// for the document to be saved) holds no lock other calls need.
+    pub(crate) sync: std::sync::Mutex<Option<Arc<enlace_core::client::SyncClient>>>,
 }
 
 impl EnlaceStore {

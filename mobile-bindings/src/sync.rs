@@ -1,6 +1,6 @@
 //! Sync for apps: start and stop the device client, read per-document sync status.
 
-use std::sync::{MutexGuard, PoisonError};
+use std::sync::{Arc, MutexGuard, PoisonError};
 
 use enlace_core::DocumentId;
 use enlace_core::client::{ClientConfig, SyncClient};
@@ -22,16 +22,18 @@ pub struct SyncRefusal {
 }
 
 impl EnlaceStore {
-    fn client(&self) -> MutexGuard<'_, Option<SyncClient>> {
+    fn client(&self) -> MutexGuard<'_, Option<Arc<SyncClient>>> {
         self.sync.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn with_client<T>(
+    /// Runs `f` on the running client, holding no lock while it runs.
+    pub(crate) fn with_client<T>(
         &self,
         f: impl FnOnce(&SyncClient) -> Result<T, enlace_core::client::ClientError>,
     ) -> Result<T, EnlaceError> {
-        match self.client().as_ref() {
-            Some(client) => Ok(f(client)?),
+        let client = self.client().clone();
+        match client {
+            Some(client) => Ok(f(&client)?),
             None => Err(EnlaceError::Sync {
                 reason: "sync is not started".into(),
             }),
@@ -49,30 +51,29 @@ impl EnlaceStore {
         let mut config = ClientConfig::new(url);
         config.token = token;
         let client = SyncClient::start(self.core(), config)?;
-        *self.client() = Some(client);
+        *self.client() = Some(Arc::new(client));
         Ok(())
     }
 
-    /// Stops syncing (waits for the client to finish its current store write).
+    /// Stops syncing (waits for the client to finish its current store write). A server
+    /// command still running on another thread finishes first, and the client stops with it.
     pub fn stop_sync(&self) {
         // Taken out first so no lock is held while the client's thread finishes.
         let running = self.client().take();
-        if let Some(client) = running {
+        if let Some(client) = running.and_then(|c| Arc::try_unwrap(c).ok()) {
             client.stop();
         }
     }
 
     /// Whether the sync client is connected to the server now.
     pub fn is_connected(&self) -> bool {
-        self.client().as_ref().is_some_and(SyncClient::is_connected)
+        self.client().as_ref().is_some_and(|c| c.is_connected())
     }
 
     /// Whether the server refused the sync token (unknown, expired or revoked): show a sign-in
     /// screen. Edits stay safe on the phone meanwhile; the client keeps retrying slowly.
     pub fn is_sync_unauthorized(&self) -> bool {
-        self.client()
-            .as_ref()
-            .is_some_and(SyncClient::is_unauthorized)
+        self.client().as_ref().is_some_and(|c| c.is_unauthorized())
     }
 
     /// Where document `id`'s latest edits are. Without a running client, a document the server

@@ -20,6 +20,9 @@ pub enum SyncMode {
 pub struct ClientConfig {
     /// The server's websocket URL (`wss://host/v1/sync`, or `ws://` on loopback in tests).
     pub url: String,
+    /// The server's HTTP API (`https://host`), for server commands; `None` (the default): the
+    /// sync URL's host, `wss://h/...` giving `https://h`.
+    pub api_url: Option<String>,
     /// The bearer token sent with the websocket upgrade, if the server requires one.
     pub token: Option<String>,
     /// Our peer id on the wire (made once per install; random if not given).
@@ -46,6 +49,7 @@ impl std::fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientConfig")
             .field("url", &self.url)
+            .field("api_url", &self.api_url)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("peer_id", &self.peer_id)
             .field("backoff_initial", &self.backoff_initial)
@@ -63,6 +67,7 @@ impl ClientConfig {
         let peer = format!("device-{}", uuid::Uuid::new_v4().simple());
         ClientConfig {
             url: url.into(),
+            api_url: None,
             token: None,
             peer_id: peer
                 .parse()

@@ -2,6 +2,8 @@
 
 use tokio_tungstenite::tungstenite;
 
+use super::commands::CommandError;
+use super::http::HttpError;
 use crate::store::StoreError;
 
 /// What can go wrong starting or asking the client.
@@ -20,6 +22,12 @@ pub enum ClientError {
     /// last attempt said).
     #[error("could not connect")]
     Connect(#[source] Box<tungstenite::Error>),
+    /// The server's HTTP API URL (given, or derived from the sync URL) is not usable.
+    #[error("invalid API url")]
+    InvalidApiUrl(#[source] HttpError),
+    /// A server command did not run (refused, or the server was unreachable).
+    #[error("server command")]
+    Command(#[from] CommandError),
     /// The token cannot go in an HTTP header.
     #[error("invalid token")]
     InvalidToken,

@@ -25,9 +25,11 @@
 //! # Ok(()) }
 //! ```
 
+mod commands;
 mod config;
 mod driver;
 mod error;
+mod http;
 mod random;
 mod shared;
 mod status;
@@ -39,14 +41,17 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
+pub use commands::{CommandError, CommandOutcome, CommandRefusal, RefusalKind, ServerCommand};
 pub use config::{ClientConfig, SyncMode};
 pub use error::ClientError;
+pub use http::HttpError;
 pub use shared::{Refusal, Traffic};
 pub use status::SyncStatus;
 
 use crate::ids::DocumentId;
 use crate::store::{ObserverId, Store};
 use driver::{Command, Driver};
+use http::Endpoint;
 use shared::Shared;
 
 /// A running device sync client. Dropping it stops it.
@@ -57,6 +62,10 @@ pub struct SyncClient {
     commands: UnboundedSender<Command>,
     observer: ObserverId,
     thread: Option<JoinHandle<()>>,
+    /// The client thread's runtime, which also runs the HTTP calls.
+    runtime: tokio::runtime::Handle,
+    api: Endpoint,
+    token: Option<String>,
 }
 
 impl SyncClient {
@@ -77,6 +86,12 @@ impl SyncClient {
             tokio_tungstenite::tungstenite::http::HeaderValue::from_str(&format!("Bearer {token}"))
                 .map_err(|_| ClientError::InvalidToken)?;
         }
+        let api = match &config.api_url {
+            Some(url) => Endpoint::parse(url),
+            None => Endpoint::of_sync_url(&config.url),
+        }
+        .map_err(ClientError::InvalidApiUrl)?;
+        let token = config.token.clone();
         let shared = Arc::new(Shared::default());
         let driver = Driver::new(store.clone(), config, shared.clone())?;
         let (commands, receiver) = unbounded_channel();
@@ -84,6 +99,7 @@ impl SyncClient {
             .enable_all()
             .build()
             .map_err(ClientError::Spawn)?;
+        let handle = runtime.handle().clone();
         let thread = std::thread::Builder::new()
             .name("enlace-sync".into())
             .spawn(move || runtime.block_on(driver.run(receiver)))
@@ -102,6 +118,9 @@ impl SyncClient {
             commands,
             observer,
             thread: Some(thread),
+            runtime: handle,
+            api,
+            token,
         })
     }
 
@@ -220,6 +239,56 @@ impl SyncClient {
         } else {
             Err(ClientError::Timeout)
         }
+    }
+
+    /// Asks the server to carry out `command` on `doc` (see [`ServerCommand`]) once the
+    /// server holds every change this phone made to it (the command acts on the server's copy,
+    /// so a report must be sent as the phone last wrote it), all within `timeout`. The
+    /// server's change arrives by sync afterwards. Blocks; call it from an app thread, not
+    /// from an async runtime.
+    ///
+    /// Offline or with the document unsaved, it fails with [`CommandError::NotSaved`] or
+    /// [`CommandError::Http`] and nothing was asked (or, if the connection broke after the
+    /// request went out, the server may have carried it out: asking again is safe, a second
+    /// send or review is refused as a conflict); a refusal says why
+    /// ([`CommandRefusal`]).
+    pub fn run_command(
+        &self,
+        doc: DocumentId,
+        command: &ServerCommand,
+        timeout: Duration,
+    ) -> Result<CommandOutcome, ClientError> {
+        let deadline = Instant::now() + timeout;
+        // A document this phone does not hold has no edits of ours to wait for.
+        if self.store.heads(doc)?.is_some() {
+            self.wait_until_saved(doc, timeout).map_err(|e| match e {
+                ClientError::Timeout => CommandError::NotSaved.into(),
+                e => e,
+            })?;
+        }
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let api = self.api.clone();
+        let token = self.token.clone();
+        let path = format!("/v1/documents/{doc}/commands/{}", command.name());
+        let json = command.body();
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.runtime.spawn(async move {
+            let call = http::Call {
+                method: hyper::Method::POST,
+                path: &path,
+                token: token.as_deref(),
+                json,
+                max_answer: commands::MAX_ANSWER,
+            };
+            // The caller may have given up waiting; nothing to tell then.
+            let _told = reply.send(http::send(&api, call, remaining).await);
+        });
+        // The runtime drops the task (and with it `reply`) once the client stopped.
+        let answer = answer
+            .blocking_recv()
+            .map_err(|_| ClientError::Stopped)?
+            .map_err(CommandError::Http)?;
+        Ok(commands::outcome(answer.status, &answer.body)?)
     }
 
     /// Stops the client and waits for its thread to finish (pending store writes complete).

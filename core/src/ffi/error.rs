@@ -95,6 +95,26 @@ pub enum EnlaceError {
         /// What is wrong.
         reason: String,
     },
+    /// The server refused a command (`send_contact_report`, `review_storecheck`...): the
+    /// document is not there or not readable, the person may not, the document is in the
+    /// wrong state, or the arguments were wrong. Nothing changed.
+    #[cfg(feature = "client")]
+    #[error("the server refused: {reason}")]
+    CommandRefused {
+        /// What kind of refusal.
+        kind: crate::client::RefusalKind,
+        /// The HTTP status.
+        status: u16,
+        /// The server's explanation, in English.
+        reason: String,
+    },
+    /// The server could not be reached (offline, or the document's edits are not on the
+    /// server yet): nothing was asked; try again when online.
+    #[error("the server could not be reached: {reason}")]
+    Offline {
+        /// The cause chain.
+        reason: String,
+    },
     /// A bug: an internal operation failed that should not.
     #[error("internal error: {reason}")]
     Internal {
@@ -118,9 +138,19 @@ fn chain(error: &dyn std::error::Error) -> String {
 #[cfg(feature = "client")]
 impl From<crate::client::ClientError> for EnlaceError {
     fn from(e: crate::client::ClientError) -> Self {
-        use crate::client::ClientError;
+        use crate::client::{ClientError, CommandError};
         match e {
             ClientError::Store(store) => store.into(),
+            ClientError::Command(CommandError::Refused(refusal)) => EnlaceError::CommandRefused {
+                kind: refusal.kind,
+                status: refusal.status,
+                reason: refusal.message,
+            },
+            ClientError::Command(ref e @ (CommandError::Http(_) | CommandError::NotSaved)) => {
+                EnlaceError::Offline { reason: chain(e) }
+            }
+            ref e @ (ClientError::Command(CommandError::BadAnswer(_))
+            | ClientError::InvalidApiUrl(_)) => EnlaceError::Sync { reason: chain(e) },
             ref e @ (ClientError::InvalidUrl { .. }
             | ClientError::InvalidToken
             | ClientError::Unauthorized
