@@ -411,15 +411,29 @@ fun sendingTheContactReportIsTheServers(store: EnlaceStore) {
 // ---- a real server ----
 
 /** A real enlace-server child process (ENLACE_SERVER_BIN, open mode) on a free loopback port. */
-class TestServer : AutoCloseable {
+class TestServer(seed: (TestServer) -> Unit = {}, open: Boolean = true) : AutoCloseable {
     private val dir = Files.createTempDirectory("enlace-kt-server")
+    private val binary = System.getenv("ENLACE_SERVER_BIN")
+        ?: throw AssertionError("ENLACE_SERVER_BIN is not set: run mobile-bindings/tests/run.sh")
     private val process: Process
     val url: String
 
+    /** Runs `enlace-server admin <args>` on the server's data; returns the JSON answer's
+     * value of `field` (`id`, `token`). */
+    fun admin(field: String, vararg args: String): String {
+        val run = ProcessBuilder(binary, "admin", "--data", dir.toString(), *args)
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start()
+        val out = run.inputStream.bufferedReader().readText()
+        check(run.waitFor() == 0) { "admin ${args.toList()} failed: $out" }
+        return Regex("\"$field\"\\s*:\\s*\"([^\"]+)\"").find(out)?.groupValues?.get(1)
+            ?: throw AssertionError("no $field in $out")
+    }
+
     init {
-        val binary = System.getenv("ENLACE_SERVER_BIN")
-            ?: throw AssertionError("ENLACE_SERVER_BIN is not set: run mobile-bindings/tests/run.sh")
-        process = ProcessBuilder(binary, "serve", "--insecure-open", "--listen", "127.0.0.1:0", "--data", dir.toString())
+        seed(this)
+        val mode = if (open) listOf("--insecure-open") else listOf()
+        process = ProcessBuilder(listOf(binary, "serve") + mode + listOf("--listen", "127.0.0.1:0", "--data", dir.toString()))
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .also { it.environment()["RUST_LOG"] = "info" }
             .start()
@@ -501,6 +515,49 @@ fun aStorecheckSyncsThroughARealServer(a: EnlaceStore) {
         a.stopSync()
         check(!a.isConnected()) { "stopped" }
         checkEq(a.syncStatus(id), SyncStatus.SAVED_ON_SERVER, "status without a client")
+    }
+}
+
+/** An authenticated server with account `acme`, an executive and a director on its team. */
+fun agency(tokens: MutableMap<String, String>) = TestServer(open = false, seed = { s ->
+    val org = s.admin("id", "create-org", "--name", "Agencia Andes")
+    s.admin("id", "create-account", "--org", org, "--id", "acme", "--name", "Acme")
+    for ((name, role) in listOf("ejecutiva" to "account_executive", "directora" to "account_director")) {
+        val user = s.admin("id", "create-user", "--org", org, "--name", name, "--email", "$name@andes.example", "--role", role)
+        s.admin("account", "add-member", "--org", org, "--account", "acme", "--user", user)
+        tokens[name] = s.admin("token", "issue-token", "--org", org, "--user", user)
+    }
+})
+
+fun serverCommandsFromThePhone(a: EnlaceStore) {
+    val tokens = mutableMapOf<String, String>()
+    agency(tokens).use { server ->
+        a.startSync(server.url, tokens["ejecutiva"])
+        val nid = a.createMeetingNote(NewMeetingNote("acme", "user-ana", NOW, MeetingKind.CLIENT_MEETING, "Revisión de campaña"))
+        a.editMeetingNote(nid, listOf(
+            MeetingNoteEdit.AddRecipient("r1", "María José Núñez", "mjnunez@vinasur.cl", Party.CLIENT, RecipientReason.ATTENDEE),
+            MeetingNoteEdit.SubmitContactReport,
+        ))
+        val sent = a.sendContactReport(nid, 60_000uL)
+        checkEq(sent.status, "sent", "the outcome")
+        check(sent.reportNo?.startsWith("ACME-") == true) { "numbered: ${sent.reportNo}" }
+        check(waitUntil { a.getMeetingNote(nid).contactReport.reportNo == sent.reportNo }) { "the number arrived by sync" }
+        checkEq(a.getMeetingNote(nid).contactReport.status, ContactReportStatus.SENT, "sent on the phone")
+        val again = expectThrows<EnlaceException.CommandRefused>("a second send") { a.sendContactReport(nid, 60_000uL) }
+        checkEq(again.kind, RefusalKind.CONFLICT, "refused as a conflict")
+
+        val sid = newStorecheck(a, "acme")
+        a.editStorecheck(sid, listOf(addLine("p1", "Cabernet 750"), StorecheckEdit.SetStatus(StorecheckStatus.IN_PROGRESS), StorecheckEdit.Submit))
+        val own = expectThrows<EnlaceException.CommandRefused>("an executive's review") { a.reviewStorecheck(sid, null, 60_000uL) }
+        checkEq(own.kind, RefusalKind.NOT_ALLOWED, "not a reviewer")
+        val dir = Files.createTempDirectory("enlace-kt-dir")
+        EnlaceStore.open(dir.resolve("dir.db").toString()).use { director ->
+            director.startSync(server.url, tokens["directora"])
+            checkEq(director.reviewStorecheck(sid, "Bien hecho", 60_000uL).status, "reviewed", "reviewed")
+            check(waitUntil { a.getStorecheck(sid).status == StorecheckStatus.REVIEWED }) { "the review arrived" }
+            director.stopSync()
+        }
+        a.stopSync()
     }
 }
 
@@ -762,6 +819,7 @@ fun main() {
         "sendingTheContactReportIsTheServers" to ::sendingTheContactReportIsTheServers,
         "aStorecheckSyncsThroughARealServer" to ::aStorecheckSyncsThroughARealServer,
         "completeDocumentsReachASecondPhone" to ::completeDocumentsReachASecondPhone,
+        "serverCommandsFromThePhone" to ::serverCommandsFromThePhone,
     )
     var failed = 0
     for ((name, test) in tests) {

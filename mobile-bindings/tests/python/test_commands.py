@@ -95,7 +95,11 @@ def test_a_director_reviews_and_reopens_a_storecheck(tmp_path, agency):
     url, tokens = agency
     ae = phone(tmp_path, "ae", url, tokens["ejecutiva"])
     sid = new_storecheck(ae, account="acme")
-    ae.edit_storecheck(sid, [add_line("p1", "Cabernet 750"), m.StorecheckEdit.SUBMIT()])
+    ae.edit_storecheck(sid, [
+        add_line("p1", "Cabernet 750"),
+        m.StorecheckEdit.SET_STATUS(to=m.StorecheckStatus.IN_PROGRESS),
+        m.StorecheckEdit.SUBMIT(),
+    ])
     assert wait_until(lambda: ae.sync_status(sid) == m.SyncStatus.SAVED_ON_SERVER)
 
     # The executive may not review.
