@@ -13,6 +13,7 @@
 //!   `uniffi` feature exports them in the `enlace_core` namespace, so nothing is restated here.
 //! - [`commands`]: server commands (send a contact report, review a storecheck).
 //! - [`listing`]: lists and queries.
+//! - [`photos`]: attach photos, read their upload status, get a file to show.
 //! - [`observer`]: the foreign [`DocumentObserver`] told about changes.
 //! - [`sync_status`]: the per-document sync status the sync client will report.
 //! - [`EnlaceError`] (core's `ffi::EnlaceError`): the one error an app catches.
@@ -30,6 +31,7 @@ pub mod commands;
 pub mod listing;
 pub mod meeting_note;
 pub mod observer;
+pub mod photos;
 pub mod store;
 pub mod storecheck;
 pub mod sync;

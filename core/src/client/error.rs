@@ -28,6 +28,9 @@ pub enum ClientError {
     /// A server command did not run (refused, or the server was unreachable).
     #[error("server command")]
     Command(#[from] CommandError),
+    /// A photo could not be downloaded.
+    #[error("photo download")]
+    Download(#[from] super::downloads::DownloadError),
     /// The token cannot go in an HTTP header.
     #[error("invalid token")]
     InvalidToken,

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Bytes;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue};
-use hyper::{Method, Request};
+use hyper::body::{Body, Bytes, Incoming};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderMap, HeaderName, HeaderValue};
+use hyper::{Method, Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
@@ -107,42 +107,116 @@ pub enum HttpError {
     /// The call did not finish within its deadline.
     #[error("timed out")]
     Timeout,
+    /// The answer's body broke off or could not be stored.
+    #[error("reading the answer failed")]
+    Body(#[source] std::io::Error),
     /// The request could not be built (a token that cannot go in a header).
     #[error("invalid request: {0}")]
     Request(String),
 }
 
-/// A request to send: method, path (with query) and an optional JSON body.
+/// A request to send: method, path (with query), headers and a body.
 #[derive(Debug)]
-pub(crate) struct Call<'a> {
+pub(crate) struct Call<'a, B = Full<Bytes>> {
     pub method: Method,
     pub path: &'a str,
     pub token: Option<&'a str>,
-    pub json: Option<Bytes>,
-    /// The largest answer body read.
+    /// Extra headers (`Content-Type` of a body included).
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub body: B,
+    /// The largest answer body read by [`send`].
     pub max_answer: usize,
 }
 
-/// The server's answer.
+impl<'a> Call<'a> {
+    /// A call without a body.
+    pub(crate) fn empty(method: Method, path: &'a str, token: Option<&'a str>) -> Self {
+        Call {
+            method,
+            path,
+            token,
+            headers: Vec::new(),
+            body: Full::new(Bytes::new()),
+            max_answer: 64 * 1024,
+        }
+    }
+
+    /// A call with a JSON body (none if `json` is `None`).
+    pub(crate) fn json(
+        method: Method,
+        path: &'a str,
+        token: Option<&'a str>,
+        json: Option<Bytes>,
+    ) -> Self {
+        let mut call = Call::empty(method, path, token);
+        if let Some(json) = json {
+            call.headers
+                .push((CONTENT_TYPE, HeaderValue::from_static("application/json")));
+            call.body = Full::new(json);
+        }
+        call
+    }
+}
+
+/// The server's answer, read whole.
 #[derive(Debug)]
 pub(crate) struct Answer {
     pub status: u16,
+    pub headers: HeaderMap,
     pub body: Bytes,
 }
 
-/// Makes `call` against `endpoint`, all of it (connect, TLS, exchange, body) within `timeout`.
-pub(crate) async fn send(
-    endpoint: &Endpoint,
-    call: Call<'_>,
-    timeout: Duration,
-) -> Result<Answer, HttpError> {
-    tokio::time::timeout(timeout, send_now(endpoint, call))
-        .await
-        .map_err(|_| HttpError::Timeout)?
+impl Answer {
+    /// A header's value as text, if present and readable.
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
 }
 
-async fn send_now(endpoint: &Endpoint, call: Call<'_>) -> Result<Answer, HttpError> {
-    let request = build(endpoint, &call)?;
+/// Makes `call` against `endpoint` and reads the answer whole (up to `call.max_answer`), all
+/// of it (connect, TLS, exchange, body) within `timeout`.
+pub(crate) async fn send<B>(
+    endpoint: &Endpoint,
+    call: Call<'_, B>,
+    timeout: Duration,
+) -> Result<Answer, HttpError>
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let max_answer = call.max_answer;
+    tokio::time::timeout(timeout, async {
+        let response = open(endpoint, call).await?;
+        let (parts, body) = response.into_parts();
+        let body = Limited::new(body, max_answer)
+            .collect()
+            .await
+            .map_err(|e| match e.downcast::<hyper::Error>() {
+                Ok(e) => HttpError::Exchange(*e),
+                Err(_) => HttpError::TooLarge { limit: max_answer },
+            })?
+            .to_bytes();
+        Ok(Answer {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            body,
+        })
+    })
+    .await
+    .map_err(|_| HttpError::Timeout)?
+}
+
+/// Makes `call` and returns the answer with its body still on the wire, for the caller to
+/// stream (a download). No deadline: the caller sets one.
+pub(crate) async fn open<B>(
+    endpoint: &Endpoint,
+    call: Call<'_, B>,
+) -> Result<Response<Incoming>, HttpError>
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let request = build(endpoint, call)?;
     let host = endpoint.host.trim_start_matches('[').trim_end_matches(']');
     let tcp = TcpStream::connect((host, endpoint.port))
         .await
@@ -150,7 +224,7 @@ async fn send_now(endpoint: &Endpoint, call: Call<'_>) -> Result<Answer, HttpErr
     // Small requests and answers: send each at once.
     tcp.set_nodelay(true).map_err(HttpError::Connect)?;
     if !endpoint.tls {
-        return exchange(tcp, request, call.max_answer).await;
+        return exchange(tcp, request).await;
     }
     let name = ServerName::try_from(host.to_owned())
         .map_err(|_| HttpError::InvalidUrl(endpoint.host.clone()))?;
@@ -158,13 +232,12 @@ async fn send_now(endpoint: &Endpoint, call: Call<'_>) -> Result<Answer, HttpErr
         .connect(name, tcp)
         .await
         .map_err(HttpError::Tls)?;
-    exchange(tls, request, call.max_answer).await
+    exchange(tls, request).await
 }
 
-fn build(endpoint: &Endpoint, call: &Call<'_>) -> Result<Request<Full<Bytes>>, HttpError> {
-    let bad = |e: &dyn std::fmt::Display| HttpError::Request(e.to_string());
+fn build<B>(endpoint: &Endpoint, call: Call<'_, B>) -> Result<Request<B>, HttpError> {
     let mut request = Request::builder()
-        .method(call.method.clone())
+        .method(call.method)
         .uri(call.path)
         .header(HOST, endpoint.host_header());
     if let Some(token) = call.token {
@@ -172,21 +245,19 @@ fn build(endpoint: &Endpoint, call: &Call<'_>) -> Result<Request<Full<Bytes>>, H
             .map_err(|_| HttpError::Request("the token cannot go in a header".into()))?;
         request = request.header(AUTHORIZATION, value);
     }
-    if call.json.is_some() {
-        request = request.header(CONTENT_TYPE, "application/json");
+    for (name, value) in call.headers {
+        request = request.header(name, value);
     }
     request
-        .body(Full::new(call.json.clone().unwrap_or_default()))
-        .map_err(|e| bad(&e))
+        .body(call.body)
+        .map_err(|e| HttpError::Request(e.to_string()))
 }
 
-async fn exchange<S>(
-    stream: S,
-    request: Request<Full<Bytes>>,
-    max_answer: usize,
-) -> Result<Answer, HttpError>
+async fn exchange<S, B>(stream: S, request: Request<B>) -> Result<Response<Incoming>, HttpError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
@@ -201,20 +272,10 @@ where
             );
         }
     });
-    let response = sender
+    sender
         .send_request(request)
         .await
-        .map_err(HttpError::Exchange)?;
-    let status = response.status().as_u16();
-    let body = Limited::new(response.into_body(), max_answer)
-        .collect()
-        .await
-        .map_err(|e| match e.downcast::<hyper::Error>() {
-            Ok(e) => HttpError::Exchange(*e),
-            Err(_) => HttpError::TooLarge { limit: max_answer },
-        })?
-        .to_bytes();
-    Ok(Answer { status, body })
+        .map_err(HttpError::Exchange)
 }
 
 /// rustls with ring and the Mozilla roots, built once.

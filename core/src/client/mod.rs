@@ -27,6 +27,7 @@
 
 mod commands;
 mod config;
+mod downloads;
 mod driver;
 mod error;
 mod http;
@@ -34,7 +35,9 @@ mod random;
 mod shared;
 mod status;
 mod store_io;
+mod uploads;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -43,13 +46,14 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 pub use commands::{CommandError, CommandOutcome, CommandRefusal, RefusalKind, ServerCommand};
 pub use config::{ClientConfig, SyncMode};
+pub use downloads::DownloadError;
 pub use error::ClientError;
 pub use http::HttpError;
 pub use shared::{Refusal, Traffic};
 pub use status::SyncStatus;
 
 use crate::ids::DocumentId;
-use crate::store::{ObserverId, Store};
+use crate::store::{BlobHash, ObserverId, Store};
 use driver::{Command, Driver};
 use http::Endpoint;
 use shared::Shared;
@@ -100,13 +104,26 @@ impl SyncClient {
             .build()
             .map_err(ClientError::Spawn)?;
         let handle = runtime.handle().clone();
+        // Photos go up on the same runtime, beside the sync session.
+        handle.spawn(
+            uploads::Uploader {
+                store: store.clone(),
+                api: api.clone(),
+                token: token.clone(),
+                shared: shared.clone(),
+            }
+            .run(),
+        );
         let thread = std::thread::Builder::new()
             .name("enlace-sync".into())
             .spawn(move || runtime.block_on(driver.run(receiver)))
             .map_err(ClientError::Spawn)?;
         // Every committed write to the store reaches the client, whoever made it.
         let notify = commands.clone();
+        let uploads = shared.clone();
         let observer = store.add_observer(Arc::new(move |docs: &[DocumentId]| {
+            // A write may have attached a photo.
+            uploads.uploads.notify_one();
             for doc in docs {
                 // Fails only once the client stopped, when nothing needs telling.
                 let _sent = notify.send(Command::LocalChange(*doc));
@@ -273,13 +290,8 @@ impl SyncClient {
         let json = command.body();
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.runtime.spawn(async move {
-            let call = http::Call {
-                method: hyper::Method::POST,
-                path: &path,
-                token: token.as_deref(),
-                json,
-                max_answer: commands::MAX_ANSWER,
-            };
+            let mut call = http::Call::json(hyper::Method::POST, &path, token.as_deref(), json);
+            call.max_answer = commands::MAX_ANSWER;
             // The caller may have given up waiting; nothing to tell then.
             let _told = reply.send(http::send(&api, call, remaining).await);
         });
@@ -289,6 +301,30 @@ impl SyncClient {
             .map_err(|_| ClientError::Stopped)?
             .map_err(CommandError::Http)?;
         Ok(commands::outcome(answer.status, &answer.body)?)
+    }
+
+    /// The file holding photo `hash`, downloading it first if this phone does not hold it
+    /// (verified against the hash, kept in the photo cache), all within `timeout`. Blocks;
+    /// call it from an app thread.
+    pub fn photo_path(&self, hash: &BlobHash, timeout: Duration) -> Result<PathBuf, ClientError> {
+        if let Some(path) = self.store.local_photo(hash)? {
+            return Ok(path);
+        }
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let download = downloads::download(
+            self.store.clone(),
+            self.api.clone(),
+            self.token.clone(),
+            hash.clone(),
+        );
+        self.runtime.spawn(async move {
+            let result = tokio::time::timeout(timeout, download)
+                .await
+                .unwrap_or(Err(DownloadError::Http(HttpError::Timeout)));
+            // The caller may have given up waiting; nothing to tell then.
+            let _told = reply.send(result);
+        });
+        Ok(answer.blocking_recv().map_err(|_| ClientError::Stopped)??)
     }
 
     /// Stops the client and waits for its thread to finish (pending store writes complete).

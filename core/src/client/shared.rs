@@ -74,6 +74,10 @@ pub(super) struct Shared {
     state: Mutex<State>,
     wake: Condvar,
     counters: Counters,
+    /// Wakes the photo uploader: a photo was attached, or a connection came up.
+    pub uploads: tokio::sync::Notify,
+    /// Connections made so far: the uploader retries at once after each new one.
+    pub connections: AtomicU64,
 }
 
 impl Shared {
@@ -117,6 +121,10 @@ impl Shared {
             s.connected = connected;
             s.caught_up = false;
         });
+        if connected {
+            self.connections.fetch_add(1, Ordering::Relaxed);
+            self.uploads.notify_one();
+        }
     }
 
     pub fn set_unauthorized(&self, unauthorized: bool) {

@@ -88,8 +88,9 @@ pub enum EnlaceError {
         /// The cause chain.
         reason: String,
     },
-    /// The sync client could not start or is not running (a bad server URL or token, or
-    /// `start_sync` not called).
+    /// The sync client could not do what was asked: it could not start or is not running (a
+    /// bad server URL or token, `start_sync` not called), or the server's answer was unusable
+    /// (a download that does not match its hash).
     #[error("sync: {reason}")]
     Sync {
         /// What is wrong.
@@ -138,9 +139,23 @@ fn chain(error: &dyn std::error::Error) -> String {
 #[cfg(feature = "client")]
 impl From<crate::client::ClientError> for EnlaceError {
     fn from(e: crate::client::ClientError) -> Self {
-        use crate::client::{ClientError, CommandError};
+        use crate::client::{ClientError, CommandError, DownloadError};
         match e {
-            ClientError::Store(store) => store.into(),
+            ClientError::Store(store) | ClientError::Download(DownloadError::Store(store)) => {
+                store.into()
+            }
+            ClientError::Download(DownloadError::NotFound(hash)) => EnlaceError::NotFound {
+                what: "photo".into(),
+                id: hash.to_string(),
+            },
+            ClientError::Download(ref e @ DownloadError::Http(_)) => {
+                EnlaceError::Offline { reason: chain(e) }
+            }
+            ref e @ ClientError::Download(
+                DownloadError::Refused { .. }
+                | DownloadError::HashMismatch(_)
+                | DownloadError::NotAPhoto,
+            ) => EnlaceError::Sync { reason: chain(e) },
             ClientError::Command(CommandError::Refused(refusal)) => EnlaceError::CommandRefused {
                 kind: refusal.kind,
                 status: refusal.status,
@@ -195,6 +210,20 @@ impl From<StoreError> for EnlaceError {
             ref e @ StoreError::QueryLimit { .. } => EnlaceError::InvalidValue {
                 field: "limit".into(),
                 reason: e.to_string(),
+            },
+            StoreError::Blob(blob) => match *blob {
+                crate::store::BlobError::NotHere(hash) => EnlaceError::NotFound {
+                    what: "photo".into(),
+                    id: hash.to_string(),
+                },
+                crate::store::BlobError::NoBlobDirectory => EnlaceError::Storage {
+                    reason: "photos need a store on disk".into(),
+                },
+                ref e @ (crate::store::BlobError::NotAnImage
+                | crate::store::BlobError::Size { .. }) => EnlaceError::InvalidValue {
+                    field: "photo".into(),
+                    reason: e.to_string(),
+                },
             },
             ref e @ StoreError::Corrupt { .. } => EnlaceError::Corrupt { reason: chain(e) },
             ref e @ (StoreError::Sqlite(_) | StoreError::Io(_)) => {

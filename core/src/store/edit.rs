@@ -54,6 +54,17 @@ impl Store {
         self.edit_with::<D>(id, edits, |tx| self.insert_new(tx, created).map(Some))
     }
 
+    /// Runs `first` and applies `edits` to document `id` in one transaction: both or neither
+    /// (a photo's queue row and the reference to it).
+    pub(super) fn edit_first<D: Editable>(
+        &self,
+        id: DocumentId,
+        edits: &[D::Edit],
+        first: impl FnOnce(&Connection) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.edit_with::<D>(id, edits, |tx| first(tx).map(|()| None))
+    }
+
     /// The edit path of [`Self::edit`] and [`Self::edit_creating`]: `first` runs in the
     /// transaction before the edits (and may create a document, whose id it returns).
     fn edit_with<D: Editable>(

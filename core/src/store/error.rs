@@ -103,6 +103,9 @@ pub enum StoreError {
     /// The file system failed outside SQLite.
     #[error("io error")]
     Io(#[from] std::io::Error),
+    /// A photo could not be attached or read.
+    #[error("photo")]
+    Blob(#[source] Box<super::blobs::BlobError>),
     /// automerge failed on a document this store built itself.
     #[error("automerge error")]
     Automerge(#[source] Box<automerge::AutomergeError>),

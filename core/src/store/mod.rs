@@ -6,6 +6,7 @@
 //! - `listing`: the index lists and queries read ([`Query`], [`ListedDocument`]).
 //! - `sync_state`: automerge sync states per (document, peer storage id).
 //! - `catch_up`: a device's catch-up cursor and the documents a catch-up left to sync.
+//! - `blobs`: photos beside the store file and their upload queue ([`Store::attach_photo`]).
 //! - `meta`: the store's storage id and actor id.
 //! - `registry`: the account, kind and creator of each document, as a server recorded them.
 //! - [`Storage`]: the fallible raw interface the sync engine uses; [`Store`] implements it.
@@ -27,6 +28,7 @@
 //! ```
 
 mod batch;
+mod blobs;
 mod cache;
 mod catch_up;
 mod documents;
@@ -47,6 +49,11 @@ mod sync_state;
 
 pub use crate::model::Registration;
 pub use batch::{BatchOutcome, BatchWrite, listing_if_known};
+pub(crate) use blobs::now_ms;
+pub use blobs::{
+    BlobError, BlobHash, DEFAULT_PHOTO_CACHE_BYTES, NewPhoto, PendingUpload, PhotoStatus,
+    sniff_image,
+};
 pub use cache::DEFAULT_CACHE_BYTES;
 pub use catch_up::PendingCatchUp;
 #[cfg(feature = "testing")]

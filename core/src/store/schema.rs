@@ -16,7 +16,7 @@ use super::error::StoreError;
 type Migration = Step<StoreError>;
 
 /// Every upgrade, in order. Append only: a released step is never edited.
-const MIGRATIONS: &[Migration] = &[to_v1, to_v2, to_v3, to_v4];
+const MIGRATIONS: &[Migration] = &[to_v1, to_v2, to_v3, to_v4, to_v5];
 
 /// The schema version this code writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -133,6 +133,34 @@ fn to_v4(tx: &Transaction<'_>) -> Result<(), StoreError> {
             kind   TEXT NOT NULL,
             value  BLOB NOT NULL
         );
+        ",
+    )
+    .map_err(StoreError::from)
+}
+
+/// v5: the photo blobs this phone holds and their upload queue.
+fn to_v5(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute_batch(
+        "
+        -- One row per blob file in the blob directory. `on_server`: the server holds it
+        -- (uploaded from here, or downloaded). For a blob taken here and not on the server:
+        -- the tus upload's URL once created and the bytes the server acknowledged, when to try
+        -- again, and why the server refused it for good.
+        CREATE TABLE blobs (
+            sha256       TEXT PRIMARY KEY NOT NULL CHECK (length(sha256) = 64),
+            bytes        INTEGER NOT NULL,
+            mime         TEXT NOT NULL,
+            on_server    INTEGER NOT NULL CHECK (on_server IN (0, 1)),
+            upload_url   TEXT,
+            sent         INTEGER NOT NULL DEFAULT 0,
+            attempts     INTEGER NOT NULL DEFAULT 0,
+            next_try_ms  INTEGER NOT NULL DEFAULT 0,
+            refused      TEXT,
+            last_error   TEXT,
+            last_used_ms INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX blobs_queue ON blobs (next_try_ms) WHERE on_server = 0 AND refused IS NULL;
+        CREATE INDEX blobs_used ON blobs (last_used_ms) WHERE on_server = 1;
         ",
     )
     .map_err(StoreError::from)

@@ -34,6 +34,7 @@ mod registrations;
 mod typed;
 
 use std::path::Path;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -41,6 +42,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub(super) use append::{append, append_to};
 
+use super::blobs::{BlobDir, DEFAULT_PHOTO_CACHE_BYTES};
 use super::cache::DocCache;
 use super::error::StoreError;
 use super::meta::{self, Identity};
@@ -61,6 +63,10 @@ pub struct Store {
     observers: Observers,
     /// Documents in use; locked only while `conn` is held.
     cache: Mutex<DocCache>,
+    /// The photo blobs beside the store file (`None` for a store in memory).
+    pub(in crate::store) blobs: Option<BlobDir>,
+    /// The photo cache's budget in bytes.
+    pub(in crate::store) photo_budget: AtomicU64,
 }
 
 const _: () = {
@@ -84,15 +90,18 @@ impl Store {
         if !mode.eq_ignore_ascii_case("wal") {
             tracing::warn!(%mode, path = %path.display(), "store could not switch to WAL");
         }
-        Self::init(conn)
+        // Photos live beside the file: `phone.sqlite.blobs/`.
+        let mut blobs = path.as_os_str().to_owned();
+        blobs.push(".blobs");
+        Self::init(conn, Some(BlobDir::open(blobs.into())?))
     }
 
-    /// A store that lives in memory only (tests, previews).
+    /// A store that lives in memory only (tests, previews). It holds no photos.
     pub fn open_in_memory() -> Result<Self, StoreError> {
-        Self::init(Connection::open_in_memory()?)
+        Self::init(Connection::open_in_memory()?, None)
     }
 
-    fn init(mut conn: Connection) -> Result<Self, StoreError> {
+    fn init(mut conn: Connection, blobs: Option<BlobDir>) -> Result<Self, StoreError> {
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // Every statement of the write path is cached; rusqlite's default of 16 is too few
         // to hold them all next to the read path's, and re-preparing was a tenth of a busy
@@ -110,6 +119,8 @@ impl Store {
             identity,
             observers: Observers::default(),
             cache: Mutex::new(DocCache::default()),
+            blobs,
+            photo_budget: AtomicU64::new(DEFAULT_PHOTO_CACHE_BYTES),
         })
     }
 
