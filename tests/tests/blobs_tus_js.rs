@@ -22,7 +22,11 @@ async fn tus_js_client_uploads_with_a_ticket() {
     let server = ServerProcess::spawn_authenticated(binary(), dir.path(), &[], PATIENCE);
     let token = agency.token("ae");
     let photo = blobs::jpeg(900, 700, 8);
-    assert!(photo.len() > 3 * 64 * 1024, "several chunks: {}", photo.len());
+    assert!(
+        photo.len() > 3 * 64 * 1024,
+        "several chunks: {}",
+        photo.len()
+    );
     let sha = blobs::sha256_hex(&photo);
     let file = dir.path().join("photo.jpg");
     std::fs::write(&file, &photo).expect("write the photo");
