@@ -23,7 +23,7 @@ async fn tus_js_client_uploads_with_a_ticket() {
     let token = agency.token("ae");
     let photo = blobs::jpeg(900, 700, 8);
     assert!(
-        photo.len() > 3 * 64 * 1024,
+        photo.len() > 3 * 16 * 1024,
         "several chunks: {}",
         photo.len()
     );
@@ -38,8 +38,8 @@ async fn tus_js_client_uploads_with_a_ticket() {
         blobs::UPLOADS,
         enlace_tests::raw::ticket_query(&ticket)
     );
-    // Chunks of 64 KiB: the upload takes several PATCHes to the Location the POST answered.
-    let chunk = (64 * 1024).to_string();
+    // Chunks of 16 KiB: the upload takes several PATCHes to the Location the POST answered.
+    let chunk = (16 * 1024).to_string();
     let file = file.to_string_lossy().into_owned();
     let run = script("tus_upload.mjs", &[&endpoint, &file, &sha, &chunk]).output();
     let output = tokio::time::timeout(Duration::from_secs(120), run)
