@@ -5,18 +5,23 @@ use std::path::Path;
 
 use enlace_tests::PATIENCE;
 use enlace_tests::blobs::{self, blob_path};
-use enlace_tests::fixture;
+use enlace_tests::fixture::{self, Agency};
 use enlace_tests::process::ServerProcess;
 
 fn binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_enlace-test-server"))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ranges_validators_head_and_thumbnails() {
+fn server() -> (tempfile::TempDir, Agency, ServerProcess) {
     let dir = tempfile::tempdir().expect("dir");
     let agency = fixture::seed(dir.path());
     let server = ServerProcess::spawn_authenticated(binary(), dir.path(), &[], PATIENCE);
+    (dir, agency, server)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ranges_validators_and_head() {
+    let (_dir, agency, server) = server();
     let (addr, token) = (server.addr, agency.token("ae"));
     let photo = blobs::jpeg(800, 600, 4);
     let sha = blobs::upload(addr, token, &photo).await;
@@ -82,7 +87,15 @@ async fn ranges_validators_head_and_thumbnails() {
     assert_eq!(head.status, 200);
     assert_eq!(head.number("content-length"), total as u64);
     assert!(head.body.is_empty());
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thumbnails_are_made_once_and_cached() {
+    let (dir, agency, server) = server();
+    let (addr, token) = (server.addr, agency.token("ae"));
+    let photo = blobs::jpeg(800, 600, 4);
+    let sha = blobs::upload(addr, token, &photo).await;
+    let path = blob_path(&sha);
     // A thumbnail: a JPEG within 320 px, made once, cached under the original's hash.
     let thumb_path = format!("{path}/thumbnail");
     let thumb = blobs::get(addr, &thumb_path, Some(token), &[]).await;

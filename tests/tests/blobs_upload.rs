@@ -202,7 +202,7 @@ async fn refused_uploads_are_told_why_and_store_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn malformed_or_unauthenticated_requests_are_refused() {
+async fn malformed_or_unauthenticated_creations_are_refused() {
     let (_dir, agency, server) = server();
     let (addr, token) = (server.addr, agency.token("ae"));
     let photo = blobs::jpeg(32, 32, 2);
@@ -269,6 +269,16 @@ async fn malformed_or_unauthenticated_requests_are_refused() {
             .status,
         412
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patches_of_the_wrong_type_or_of_someone_elses_upload_are_refused() {
+    let (_dir, agency, server) = server();
+    let (addr, token) = (server.addr, agency.token("ae"));
+    let photo = blobs::jpeg(32, 32, 2);
+    let sha = blobs::sha256_hex(&photo);
+    let tus = ("Tus-Resumable", "1.0.0".to_owned());
+    let auth = ("Authorization", format!("Bearer {token}"));
     // A PATCH that is not application/offset+octet-stream: 415.
     let created = blobs::create(addr, token, photo.len(), &sha).await;
     let location = created.header("location").expect("Location").to_owned();
