@@ -18,6 +18,7 @@ use enlace_core::model::{DocumentKind, classify};
 use enlace_core::store::Registration;
 use enlace_core::sync::{Accepted, Access, AccessPolicy, ConnectionId, PolicyRefusal};
 
+use crate::blobs::refs::RefIndexer;
 use crate::directory::{AccountId, AccountKey, OrgId, Principal, Snapshot, UserKey, now_ms};
 
 /// Most peer-id bindings remembered. Past it, bindings of peers with no open socket are
@@ -191,11 +192,13 @@ impl SharedAccess {
 /// The [`AccessPolicy`] the engine runs with on an authenticating server.
 pub(crate) struct ServerPolicy {
     shared: Arc<SharedAccess>,
+    /// Told of every accepted change, to keep the blob reference index (`blobs::refs`).
+    refs: Option<Arc<RefIndexer>>,
 }
 
 impl ServerPolicy {
-    pub(crate) fn new(shared: Arc<SharedAccess>) -> Self {
-        ServerPolicy { shared }
+    pub(crate) fn new(shared: Arc<SharedAccess>, refs: Option<Arc<RefIndexer>>) -> Self {
+        ServerPolicy { shared, refs }
     }
 }
 
@@ -245,7 +248,25 @@ impl AccessPolicy for ServerPolicy {
         true
     }
 
+    /// Vets the changes, then (outside the lock, only for accepted ones) tells the blob
+    /// reference index: this is the one place every writer's change passes on the server.
     fn check_changes(
+        &self,
+        conn: ConnectionId,
+        doc: &DocumentId,
+        after: &Automerge,
+        before: &[ChangeHash],
+    ) -> Result<Accepted, PolicyRefusal> {
+        let accepted = self.vet(conn, doc, after, before)?;
+        if let Some(refs) = &self.refs {
+            refs.observe(*doc, after, before);
+        }
+        Ok(accepted)
+    }
+}
+
+impl ServerPolicy {
+    fn vet(
         &self,
         conn: ConnectionId,
         doc: &DocumentId,

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use crate::auth::AuthConfig;
+pub use crate::blobs::BlobLimits;
 pub use crate::metrics_access::{MetricsAccess, MetricsToken};
 pub use crate::outbox::config::{InvalidSmtpUrl, MailConfig, Mailbox, SmtpUrl};
 
@@ -54,6 +55,8 @@ pub struct ServerConfig {
     /// Outgoing e-mail: the SMTP relay (none by default: e-mail waits in the outbox) and the
     /// sender.
     pub mail: MailConfig,
+    /// Photo blobs: size cap, quota, uploads in progress, GC (authenticated mode only).
+    pub blobs: BlobLimits,
 }
 
 /// The contact report's deadlines, in working hours of the organisation's calendar.
@@ -99,6 +102,7 @@ impl ServerConfig {
             contact_reports: ContactReportRules::default(),
             public_url: None,
             mail: MailConfig::default(),
+            blobs: BlobLimits::default(),
         }
     }
 

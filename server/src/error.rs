@@ -43,6 +43,9 @@ pub enum ServerError {
         #[source]
         source: std::io::Error,
     },
+    /// The blob service (`blobs.sqlite3`, the blob directories) could not be opened.
+    #[error("opening the blob store")]
+    Blobs(#[source] crate::blobs::BlobError),
     /// A socket or thread operation failed.
     #[error("io")]
     Io(#[from] std::io::Error),

@@ -21,6 +21,8 @@
 //!   `PRAGMA quick_check`, so a damaged or read-only one is refused, named.
 //! - [`metrics`]: counters and histograms, rendered as Prometheus text; [`metrics_access`]: who
 //!   may read them, and on which address.
+//! - [`blobs`]: photo blobs: tus uploads, downloads with the documents' access, thumbnails,
+//!   garbage collection (`docs/blobs.md`).
 //! - `outbox`: e-mail queued in the transaction that decides it, delivered over SMTP by a
 //!   worker task, never lost and sent twice only after a crash (with the same `Message-ID`).
 //! - [`shutdown`]: the SIGTERM/SIGINT future.
@@ -40,6 +42,7 @@ mod access;
 pub mod answers;
 mod api;
 pub mod auth;
+pub mod blobs;
 pub mod calendar;
 mod catch_up;
 pub mod cli;
@@ -63,7 +66,6 @@ pub mod testing;
 mod ws;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
@@ -160,8 +162,17 @@ pub async fn run(
     engine_config.idle_unload_after = config.documents.idle_unload_after;
     // The sockets refuse larger messages before they are queued; the engine checks again.
     engine_config.max_sync_inflated_bytes = config.websocket.inflate.max_message_bytes;
+    let blobs = match &authenticated {
+        Some((_, shared)) => {
+            Some(open_blobs(&config, &database, metrics.clone(), shared.clone()).await?)
+        }
+        None => None,
+    };
     let policy: Box<dyn AccessPolicy> = match &authenticated {
-        Some((_, shared)) => Box::new(access::ServerPolicy::new(shared.clone())),
+        Some((_, shared)) => Box::new(access::ServerPolicy::new(
+            shared.clone(),
+            blobs.as_ref().map(|b| b.indexer()),
+        )),
         None => Box::new(AllowAll),
     };
     let engine = Engine::new(engine_config, policy);
@@ -223,6 +234,9 @@ pub async fn run(
     if let Some(auth) = &auth {
         tracker.spawn(auth::state::watch(auth.clone(), token.clone()));
     }
+    if let Some(blobs) = &blobs {
+        tracker.spawn(blobs::gc::every(blobs.clone(), token.clone()));
+    }
     if let Some(commands) = &commands {
         tracker.spawn(commands::silence::watch(
             commands.clone(),
@@ -248,6 +262,7 @@ pub async fn run(
         auth,
         metrics_token: config.metrics.token.clone().map(Arc::new),
         commands,
+        blobs: blobs.clone(),
     };
     let metrics_route = match config.metrics.listen {
         None => MetricsRoute::Main,
@@ -265,7 +280,7 @@ pub async fn run(
                     metrics.clone(),
                 ),
                 routes::metrics_router(state.clone())
-                    .into_make_service_with_connect_info::<SocketAddr>(),
+                    .into_make_service_with_connect_info::<listener::ConnInfo>(),
             )
             .with_graceful_shutdown(async move { stop.cancelled().await });
             tracker.spawn(async move {
@@ -281,7 +296,8 @@ pub async fn run(
     let stop = token.clone();
     let served = axum::serve(
         listener::guarded(listener, config.connections.clone(), metrics),
-        routes::router(state, metrics_route).into_make_service_with_connect_info::<SocketAddr>(),
+        routes::router(state, metrics_route)
+            .into_make_service_with_connect_info::<listener::ConnInfo>(),
     )
     .with_graceful_shutdown(async move {
         shutdown.await;
@@ -302,6 +318,35 @@ pub async fn run(
     tokio::task::spawn_blocking(move || hub.join())
         .await
         .map_err(|_| ServerError::Internal("engine thread join panicked"))??;
+    // The engine has stopped: no more references can be queued.
+    if let Some(blobs) = blobs {
+        tokio::task::spawn_blocking(move || blobs.finish())
+            .await
+            .map_err(|_| ServerError::Internal("closing the blob index panicked"))?;
+    }
     tracing::info!("enlace-server stopped");
     served.map_err(ServerError::Io)
+}
+
+/// Opens the blob service (its database, stores and reference indexer) and recovers the uploads
+/// a previous run left in progress.
+async fn open_blobs(
+    config: &ServerConfig,
+    database: &std::path::Path,
+    metrics: Arc<Metrics>,
+    shared: Arc<access::SharedAccess>,
+) -> Result<Arc<blobs::Blobs>, ServerError> {
+    let (data_dir, documents, limits) = (
+        config.data_dir.clone(),
+        database.to_owned(),
+        config.blobs.clone(),
+    );
+    let opened = tokio::task::spawn_blocking(move || {
+        blobs::Blobs::open(&data_dir, documents, limits, metrics, shared)
+    })
+    .await
+    .map_err(|_| ServerError::Internal("opening the blob store panicked"))?
+    .map_err(ServerError::Blobs)?;
+    opened.recover().await.map_err(ServerError::Blobs)?;
+    Ok(Arc::new(opened))
 }

@@ -9,6 +9,11 @@
 //! answered within [`request_timeout`](ConnectionLimits::request_timeout) gets `408` and is
 //! closed. Both answers are written straight to the socket, best effort, since hyper has not
 //! answered anything on it yet.
+//!
+//! One kind of request legitimately takes longer than the deadline to arrive: a blob upload's
+//! body (a `PATCH` of up to 25 MB from a phone on a slow network). Its handler, once the caller
+//! is authenticated and the upload found, lifts the deadline through the [`RequestDeadline`]
+//! every request carries ([`ConnInfo`]), and bounds the body itself by an idle timeout.
 
 use std::future::Future;
 use std::io;
@@ -18,7 +23,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::task::{Context, Poll};
 
-use axum::serve::{ListenerExt, TapIo};
+use axum::extract::connect_info::Connected;
+use axum::serve::{IncomingStream, ListenerExt, TapIo};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -33,6 +39,41 @@ const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\
 /// Sent to a connection whose request did not arrive in time.
 const TOO_SLOW: &[u8] = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\
     Content-Length: 21\r\n\r\nrequest took too long\n";
+
+/// A handle on one connection's request deadline: a handler that has authenticated its caller
+/// and expects a long body lifts it (and bounds the body its own way).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RequestDeadline(Arc<AtomicBool>);
+
+impl RequestDeadline {
+    /// The connection no longer has to be answered within the request timeout.
+    pub(crate) fn lift(&self) {
+        self.0.store(true, Relaxed);
+    }
+
+    fn lifted(&self) -> bool {
+        self.0.load(Relaxed)
+    }
+}
+
+/// What each request learns of its connection (`ConnectInfo<ConnInfo>`; the router copies the
+/// address into `ConnectInfo<SocketAddr>` and the deadline into an extension).
+#[derive(Debug, Clone)]
+pub(crate) struct ConnInfo {
+    /// The peer's address.
+    pub addr: SocketAddr,
+    /// The connection's request deadline.
+    pub deadline: RequestDeadline,
+}
+
+impl Connected<IncomingStream<'_, TapIo<GuardedListener, fn(&mut Guarded)>>> for ConnInfo {
+    fn connect_info(stream: IncomingStream<'_, TapIo<GuardedListener, fn(&mut Guarded)>>) -> Self {
+        ConnInfo {
+            addr: *stream.remote_addr(),
+            deadline: stream.io().lift.clone(),
+        }
+    }
+}
 
 /// See the [module docs](self).
 #[derive(Debug)]
@@ -94,6 +135,7 @@ impl axum::serve::Listener for GuardedListener {
                     let guarded = Guarded {
                         stream,
                         deadline: Some(deadline),
+                        lift: RequestDeadline::default(),
                         metrics: self.metrics.clone(),
                         _permit: permit,
                     };
@@ -143,6 +185,8 @@ async fn accept_failed(error: io::Error) {
 pub(crate) struct Guarded {
     stream: TcpStream,
     deadline: Option<Pin<Box<Sleep>>>,
+    /// Set by a handler that lifted the deadline (see [`RequestDeadline`]).
+    lift: RequestDeadline,
     metrics: Arc<Metrics>,
     _permit: OwnedSemaphorePermit,
 }
@@ -166,6 +210,9 @@ impl AsyncRead for Guarded {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        if self.deadline.is_some() && self.lift.lifted() {
+            self.deadline = None;
+        }
         // Polled before the read, so the deadline wakes this task even if the peer sends nothing.
         if let Some(deadline) = self.deadline.as_mut()
             && deadline.as_mut().poll(cx).is_ready()

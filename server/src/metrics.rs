@@ -171,6 +171,8 @@ pub struct Metrics {
     pub sync_handling: Histogram,
     /// Time one group commit takes (the transaction and its fsync).
     pub storage_commit: Histogram,
+    /// Photo blobs: uploads, stored blobs, downloads.
+    pub blobs: crate::blobs::metrics::BlobMetrics,
 }
 
 impl Metrics {
@@ -299,6 +301,7 @@ impl Metrics {
             "enlace_storage_commit_seconds",
             "Duration of one group commit, fsync included.",
         );
+        self.blobs.render(&mut out);
         out
     }
 }

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::net::SocketAddr;
 
 use axum::Router;
+use axum::extract::Request;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{ConnectInfo, Query, State};
@@ -20,6 +21,7 @@ use crate::api::ApiError;
 use crate::auth::state::AuthState;
 use crate::auth::{Credential, authenticate, bearer};
 use crate::directory::now_ms;
+use crate::listener::ConnInfo;
 use crate::metrics::ErrorKind;
 use crate::metrics_access::MetricsToken;
 use crate::ws::{self, Authenticated, SocketContext};
@@ -36,6 +38,8 @@ pub(crate) struct AppState {
     pub metrics_token: Option<Arc<MetricsToken>>,
     /// Server commands (`None` on an open server).
     pub commands: Option<Arc<crate::commands::Commands>>,
+    /// Photo blobs: uploads, downloads, thumbnails (`None` on an open server).
+    pub blobs: Option<Arc<crate::blobs::Blobs>>,
 }
 
 /// Where `/metrics` is served.
@@ -54,6 +58,10 @@ pub(crate) fn router(state: AppState, metrics_route: MetricsRoute) -> Router {
         Some(_) => crate::api::router(),
         None => Router::new(),
     };
+    let router = match &state.blobs {
+        Some(_) => router.merge(crate::blobs::routes::router()),
+        None => router,
+    };
     let router = router
         .route("/v1/sync", get(sync))
         .route("/healthz", get(healthz))
@@ -64,6 +72,7 @@ pub(crate) fn router(state: AppState, metrics_route: MetricsRoute) -> Router {
     };
     router
         .layer(axum::middleware::map_response(one_request_per_connection))
+        .layer(axum::middleware::map_request(connection_facts))
         .with_state(state)
 }
 
@@ -72,7 +81,23 @@ pub(crate) fn metrics_router(state: AppState) -> Router {
     Router::new()
         .route("/metrics", get(metrics))
         .layer(axum::middleware::map_response(one_request_per_connection))
+        .layer(axum::middleware::map_request(connection_facts))
         .with_state(state)
+}
+
+/// Gives every request its peer's address as `ConnectInfo<SocketAddr>` (what the handlers
+/// extract) and its connection's `RequestDeadline` as an extension, from the [`ConnInfo`] the
+/// listener provides.
+async fn connection_facts(mut request: Request) -> Request {
+    let info = request
+        .extensions()
+        .get::<ConnectInfo<ConnInfo>>()
+        .map(|ConnectInfo(info)| info.clone());
+    if let Some(info) = info {
+        request.extensions_mut().insert(ConnectInfo(info.addr));
+        request.extensions_mut().insert(info.deadline);
+    }
+    request
 }
 
 /// Answers every plain HTTP request with `Connection: close`: the request deadline of a

@@ -3,6 +3,7 @@
 //! input and deflate bombs, a tiny HTTP client for the JSON API, and deadline-based waiting. The scenarios
 //! themselves live in `tests/`, one per file.
 
+pub mod blobs;
 pub mod bomb;
 pub mod client;
 pub mod device;

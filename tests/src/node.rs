@@ -20,15 +20,20 @@ pub fn ensure_node_modules() -> PathBuf {
     let _guard = INSTALL
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let marker = dir.join("node_modules/@automerge/automerge-repo-network-websocket/package.json");
-    if !marker.exists() {
+    // One marker per direct dependency: a `node_modules` installed before a dependency was
+    // added to the lockfile is brought up to date.
+    let markers = [
+        dir.join("node_modules/@automerge/automerge-repo-network-websocket/package.json"),
+        dir.join("node_modules/tus-js-client/package.json"),
+    ];
+    if !markers.iter().all(|m| m.exists()) {
         let output = Command::new("npm")
             .args(["install", "--no-save", "--no-audit", "--no-fund"])
             .current_dir(&dir)
             .output()
             .expect("run npm (Node 20 and npm must be installed for the interop tests)");
         assert!(
-            output.status.success() && marker.exists(),
+            output.status.success() && markers.iter().all(|m| m.exists()),
             "npm install failed in {}:\n{}\n{}",
             dir.display(),
             String::from_utf8_lossy(&output.stdout),
@@ -36,6 +41,21 @@ pub fn ensure_node_modules() -> PathBuf {
         );
     }
     dir
+}
+
+/// `node <script> [args]` in `tests/js`, ready to spawn, with piped stdio.
+pub fn script(script: &str, args: &[&str]) -> tokio::process::Command {
+    let dir = ensure_node_modules();
+    let mut command = tokio::process::Command::new("node");
+    command
+        .arg(script)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    command
 }
 
 /// `node scenarios.mjs <url> <scenario> [args]`, ready to spawn, with piped stdio.

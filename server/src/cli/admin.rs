@@ -25,7 +25,7 @@ pub(crate) struct AdminArgs {
 }
 
 #[derive(Debug, Subcommand)]
-enum AdminCommand {
+pub(crate) enum AdminCommand {
     /// Create an organisation (an agency).
     CreateOrg {
         /// Its name.
@@ -146,6 +146,16 @@ enum AdminCommand {
         #[arg(long)]
         org: OrgId,
     },
+    /// Remove photo blobs no document references and nobody uploaded within the grace period,
+    /// and expire uploads nobody wrote to for a day; prints what was removed (docs/blobs.md).
+    GcBlobs {
+        /// Days an unreferenced blob is kept.
+        #[arg(long, env = "ENLACE_BLOB_GRACE_DAYS", default_value_t = 30)]
+        grace_days: u64,
+    },
+    /// Rebuild the index of which documents reference which blobs from the stored documents.
+    /// Stop the server first: a running server rebuilds it itself when it needs to.
+    RebuildBlobRefs,
     /// Set an organisation's working calendar from a JSON file: `{"zone":
     /// "America/Santiago", "working_days": ["monday", ...], "holidays": ["2026-09-18", ...]}`.
     SetCalendar {
@@ -162,6 +172,9 @@ enum AdminCommand {
 pub(crate) fn run(args: &AdminArgs) -> ExitCode {
     if let AdminCommand::Calendar { org } | AdminCommand::SetCalendar { org, .. } = &args.command {
         return print(calendar(args, org));
+    }
+    if let AdminCommand::GcBlobs { .. } | AdminCommand::RebuildBlobRefs = &args.command {
+        return print(super::blobs::run(&args.data, &args.command));
     }
     let result = std::fs::create_dir_all(&args.data)
         .map_err(|e| format!("creating {}: {e}", args.data.display()))
@@ -261,7 +274,10 @@ fn execute(d: &Directory, command: &AdminCommand) -> Result<Value, DirectoryErro
             json!(d.issue_token(org, user, ttl, label)?)
         }
         AdminCommand::RevokeToken { id } => json!({"revoked": d.revoke_token(None, id)?}),
-        // Handled by `calendar` before the directory is opened.
-        AdminCommand::Calendar { .. } | AdminCommand::SetCalendar { .. } => Value::Null,
+        // Handled by `calendar` and `blobs` before the directory is opened.
+        AdminCommand::Calendar { .. }
+        | AdminCommand::SetCalendar { .. }
+        | AdminCommand::GcBlobs { .. }
+        | AdminCommand::RebuildBlobRefs => Value::Null,
     })
 }

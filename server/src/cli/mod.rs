@@ -2,6 +2,7 @@
 //! directory (`admin`, see [`admin`]). Used by the binaries only.
 
 mod admin;
+mod blobs;
 mod escape;
 mod logging;
 
@@ -138,6 +139,21 @@ struct ServeArgs {
     /// (`https://sync.agency.example`). Default `http://<listen address>`.
     #[arg(long, env = "ENLACE_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Largest photo blob accepted, in bytes (docs/blobs.md).
+    #[arg(long, env = "ENLACE_MAX_BLOB_BYTES", default_value_t = 25 * 1024 * 1024)]
+    max_blob_bytes: u64,
+    /// Bytes of blobs one user may hold (uploaded plus uploads in progress).
+    #[arg(long, env = "ENLACE_BLOB_QUOTA_BYTES", default_value_t = 2 * 1024 * 1024 * 1024)]
+    blob_quota_bytes: u64,
+    /// Blob uploads one user may have in progress at once.
+    #[arg(long, env = "ENLACE_MAX_OPEN_UPLOADS", default_value_t = 32)]
+    max_open_uploads: u64,
+    /// Days an unreferenced blob is kept before garbage collection removes it.
+    #[arg(long, env = "ENLACE_BLOB_GRACE_DAYS", default_value_t = 30)]
+    blob_grace_days: u64,
+    /// Seconds between two blob garbage collections.
+    #[arg(long, env = "ENLACE_BLOB_GC_SECS", default_value_t = 3600)]
+    blob_gc_secs: u64,
 }
 
 impl ServeArgs {
@@ -188,6 +204,11 @@ impl ServeArgs {
         if let Some(from) = &self.mail_from {
             config.mail.from = from.clone();
         }
+        config.blobs.max_blob_bytes = self.max_blob_bytes.max(1);
+        config.blobs.quota_bytes = self.blob_quota_bytes;
+        config.blobs.max_open_uploads = self.max_open_uploads.max(1);
+        config.blobs.grace = Duration::from_secs(self.blob_grace_days.saturating_mul(86_400));
+        config.blobs.gc_every = Duration::from_secs(self.blob_gc_secs.max(1));
         config
     }
 }
@@ -293,6 +314,19 @@ mod tests {
             let parsed = Cli::try_parse_from(["enlace-server", "serve"].iter().chain(&bad));
             assert!(parsed.is_err(), "{bad:?} was accepted");
         }
+    }
+
+    #[test]
+    fn the_blob_flags_default_to_the_documented_limits() {
+        let parsed = serve(&[]).blobs;
+        let documented = crate::config::BlobLimits::default();
+        assert_eq!(parsed.max_blob_bytes, documented.max_blob_bytes);
+        assert_eq!(parsed.quota_bytes, documented.quota_bytes);
+        assert_eq!(parsed.max_open_uploads, documented.max_open_uploads);
+        assert_eq!(parsed.grace, documented.grace);
+        assert_eq!(parsed.gc_every, documented.gc_every);
+        let zero = serve(&["--blob-grace-days", "0"]).blobs;
+        assert_eq!(zero.grace, Duration::ZERO);
     }
 
     #[test]

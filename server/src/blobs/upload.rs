@@ -1,0 +1,379 @@
+//! Uploads in progress, as tus sees them: created with a length and a declared SHA-256, written
+//! by `PATCH`es at the current offset, verified and stored when the last byte arrives.
+//!
+//! The bytes go to a temp file (`<data>/blobs/uploads/<id>.part`) as they arrive, never held
+//! whole in memory; each `PATCH` ends with an fsync, so the offset a `HEAD` reports (the file's
+//! length) is on disk, also after a crash (the server fsyncs every temp file when it starts).
+//! The first bytes are sniffed as soon as there are enough: an upload that is not a photo is
+//! discarded at once. A finished upload becomes a blob only once its bytes hash to the declared
+//! SHA-256: until then nobody can read it, and a mismatch discards it.
+
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
+
+use axum::body::Body;
+use futures_util::StreamExt;
+use tokio::io::AsyncWriteExt;
+
+use super::Blobs;
+use super::db::UploadRow;
+use super::error::{BlobApiError, BlobError};
+use super::hash::{Hasher, Sha256Hex, UploadId, hash_file};
+use super::metrics::Refusal;
+use super::sniff::{ImageType, SNIFF_LEN, Sniff, sniff};
+use crate::directory::now_ms;
+use crate::listener::RequestDeadline;
+use crate::metrics::Metrics;
+
+/// What a `POST` asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUpload {
+    /// `Upload-Length`.
+    pub length: u64,
+    /// The declared hash (`Upload-Metadata: sha256`).
+    pub sha256: Sha256Hex,
+    /// The declared type (`Upload-Metadata: filetype`), kept for information.
+    pub filetype: Option<String>,
+}
+
+/// How a `PATCH` body ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyEnd {
+    /// The client sent all it meant to.
+    Whole,
+    /// The connection broke; what arrived is kept.
+    Broken,
+    /// Nothing arrived for the idle timeout; what arrived is kept.
+    Idle,
+}
+
+/// Uploads being written by a request right now: a second `PATCH` of the same upload waits for
+/// none, it gets 423.
+#[derive(Debug, Default)]
+pub(crate) struct Busy(Mutex<HashSet<UploadId>>);
+
+struct BusyGuard<'a> {
+    busy: &'a Busy,
+    id: UploadId,
+}
+
+impl Busy {
+    fn claim(&self, id: &UploadId) -> Option<BusyGuard<'_>> {
+        let mut set = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        set.insert(id.clone()).then(|| BusyGuard {
+            busy: self,
+            id: id.clone(),
+        })
+    }
+}
+
+impl Drop for BusyGuard<'_> {
+    fn drop(&mut self) {
+        let mut set = self.busy.0.lock().unwrap_or_else(PoisonError::into_inner);
+        set.remove(&self.id);
+    }
+}
+
+/// Runs blocking work (SQLite, file hashing) off the runtime's threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, BlobError> + Send + 'static,
+) -> Result<T, BlobError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| BlobError::Panicked)?
+}
+
+impl Blobs {
+    fn temp_path(&self, id: &UploadId) -> PathBuf {
+        self.temp_dir.join(format!("{id}.part"))
+    }
+
+    fn refuse(&self, why: Refusal, error: BlobApiError) -> BlobApiError {
+        self.metrics.blobs.refused(why);
+        error
+    }
+
+    /// `POST`: checks the size, the user's uploads in progress and quota, and creates the upload
+    /// with an empty temp file.
+    pub(crate) async fn create(
+        &self,
+        user: String,
+        new: NewUpload,
+    ) -> Result<UploadId, BlobApiError> {
+        let max = self.limits.max_blob_bytes;
+        if new.length == 0 {
+            return Err(self.refuse(
+                Refusal::BadRequest,
+                BlobApiError::BadRequest("an empty upload is no photo".into()),
+            ));
+        }
+        if new.length > max {
+            let message = format!(
+                "Upload-Length {} is past the largest blob, {max} bytes",
+                new.length
+            );
+            return Err(self.refuse(Refusal::TooLarge, BlobApiError::TooLarge(message)));
+        }
+        // One creation at a time, so two cannot both fit in the last of a quota.
+        let _one = self.creating.lock().await;
+        let db = self.db.clone();
+        let key = user.clone();
+        let usage = blocking(move || Ok(db.usage(&key)?)).await?;
+        if usage.open_uploads >= self.limits.max_open_uploads {
+            let max = self.limits.max_open_uploads;
+            return Err(self.refuse(Refusal::TooManyUploads, BlobApiError::TooManyUploads(max)));
+        }
+        let held = usage.stored_bytes.saturating_add(usage.open_bytes);
+        if held.saturating_add(new.length) > self.limits.quota_bytes {
+            return Err(self.refuse(Refusal::Quota, BlobApiError::QuotaExceeded));
+        }
+        let id = UploadId::new_random().map_err(|_| BlobError::Random)?;
+        let row = UploadRow {
+            id: id.clone(),
+            user,
+            sha256: new.sha256,
+            length: new.length,
+            filetype: new.filetype,
+            created_ms: now_ms(),
+        };
+        let (db, path, dir) = (self.db.clone(), self.temp_path(&id), self.temp_dir.clone());
+        blocking(move || {
+            let file = std::fs::File::create(&path).map_err(BlobError::file("create", &path))?;
+            file.sync_all().map_err(BlobError::file("fsync", &path))?;
+            super::fs_store::sync_dir(&dir)?;
+            Ok(db.create_upload(&row)?)
+        })
+        .await?;
+        Metrics::add(&self.metrics.blobs.uploads_started, 1);
+        Ok(id)
+    }
+
+    /// `HEAD`: the upload of `user` named `id` and its offset (the temp file's length). Another
+    /// user's upload is answered exactly like a missing one.
+    pub(crate) async fn status(
+        &self,
+        user: &str,
+        id: &str,
+    ) -> Result<(UploadRow, u64), BlobApiError> {
+        let id: UploadId = id.parse().map_err(|_| BlobApiError::NotFound)?;
+        let db = self.db.clone();
+        let lookup = id.clone();
+        let row = blocking(move || Ok(db.upload(&lookup)?)).await?;
+        let Some(row) = row.filter(|row| row.user == user) else {
+            return Err(BlobApiError::NotFound);
+        };
+        let path = self.temp_path(&id);
+        match tokio::fs::metadata(&path).await {
+            Ok(meta) => Ok((row, meta.len())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(BlobApiError::NotFound),
+            Err(e) => Err(BlobError::file("stat", &path)(e).into()),
+        }
+    }
+
+    /// `PATCH`: appends `body` at `offset` (which must be the upload's offset), and finishes the
+    /// upload when it is whole. Returns the new offset.
+    pub(crate) async fn append(
+        &self,
+        user: &str,
+        id: &str,
+        offset: u64,
+        body_length: Option<u64>,
+        body: Body,
+        deadline: &RequestDeadline,
+    ) -> Result<u64, BlobApiError> {
+        let (row, _) = self.status(user, id).await?;
+        let Some(_busy) = self.busy.claim(&row.id) else {
+            return Err(self.refuse(Refusal::Conflict, BlobApiError::Busy));
+        };
+        // Read again under the claim: a request that just finished may have moved it.
+        let (row, current) = self.status(user, id).await?;
+        if offset != current {
+            return Err(self.refuse(
+                Refusal::Conflict,
+                BlobApiError::OffsetMismatch { expected: current },
+            ));
+        }
+        if body_length.is_some_and(|n| current.saturating_add(n) > row.length) {
+            let message = "the body runs past Upload-Length".to_owned();
+            return Err(self.refuse(Refusal::TooLarge, BlobApiError::TooLarge(message)));
+        }
+        // The caller is known and the upload theirs: the body may take longer than a request
+        // may take to arrive; the idle timeout bounds it instead.
+        deadline.lift();
+        let (reached, end, hasher) = self.receive(&row, current, body).await?;
+        let (db, touched) = (self.db.clone(), row.id.clone());
+        blocking(move || Ok(db.touch_upload(&touched, now_ms())?)).await?;
+        if reached == row.length {
+            self.complete(&row, hasher).await?;
+        } else if end == BodyEnd::Idle {
+            return Err(BlobApiError::BodyTimeout);
+        }
+        Ok(reached)
+    }
+
+    /// Writes the body to the temp file as it arrives, sniffing the first bytes and hashing on
+    /// the way when the body starts the upload; fsyncs before returning.
+    async fn receive(
+        &self,
+        row: &UploadRow,
+        start: u64,
+        body: Body,
+    ) -> Result<(u64, BodyEnd, Option<Hasher>), BlobApiError> {
+        let path = self.temp_path(&row.id);
+        let mut file = tokio::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .await
+            .map_err(BlobError::file("open", &path))?;
+        let mut head = match start < SNIFF_LEN as u64 {
+            true => Some(read_head(path.clone()).await?),
+            false => None,
+        };
+        let mut hasher = (start == 0).then(Hasher::new);
+        let mut stream = body.into_data_stream();
+        let mut offset = start;
+        let end = loop {
+            let chunk =
+                match tokio::time::timeout(self.limits.body_idle_timeout, stream.next()).await {
+                    Err(_) => break BodyEnd::Idle,
+                    Ok(None) => break BodyEnd::Whole,
+                    Ok(Some(Err(_))) => break BodyEnd::Broken,
+                    Ok(Some(Ok(chunk))) => chunk,
+                };
+            let len = chunk.len() as u64;
+            if offset.saturating_add(len) > row.length {
+                drop(file);
+                self.truncate(&path, start).await?;
+                let message = "the body runs past Upload-Length; none of it was kept".to_owned();
+                return Err(self.refuse(Refusal::TooLarge, BlobApiError::TooLarge(message)));
+            }
+            file.write_all(&chunk)
+                .await
+                .map_err(BlobError::file("write", &path))?;
+            offset += len;
+            Metrics::add(&self.metrics.blobs.bytes_received, len);
+            if let Some(hasher) = hasher.as_mut() {
+                hasher.update(&chunk);
+            }
+            if let Some(buf) = head.as_mut() {
+                let want = SNIFF_LEN.saturating_sub(buf.len()).min(chunk.len());
+                buf.extend_from_slice(&chunk[..want]);
+                match sniff(buf, offset == row.length) {
+                    Sniff::NeedMore => {}
+                    Sniff::Image(_) => head = None,
+                    Sniff::NotImage => {
+                        drop(file);
+                        return Err(self.not_an_image(row).await);
+                    }
+                }
+            }
+        };
+        file.flush()
+            .await
+            .map_err(BlobError::file("write", &path))?;
+        file.sync_data()
+            .await
+            .map_err(BlobError::file("fsync", &path))?;
+        Ok((offset, end, hasher))
+    }
+
+    async fn truncate(&self, path: &std::path::Path, len: u64) -> Result<(), BlobError> {
+        let path = path.to_owned();
+        blocking(move || {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .map_err(BlobError::file("open", &path))?;
+            file.set_len(len)
+                .map_err(BlobError::file("truncate", &path))?;
+            file.sync_all().map_err(BlobError::file("fsync", &path))
+        })
+        .await
+    }
+
+    async fn not_an_image(&self, row: &UploadRow) -> BlobApiError {
+        if let Err(error) = self.discard(&row.id).await {
+            return error.into();
+        }
+        self.refuse(
+            Refusal::NotImage,
+            BlobApiError::UnsupportedMediaType(
+                "not a photo: blobs must be JPEG, PNG, HEIC or WebP images; the upload was discarded".into(),
+            ),
+        )
+    }
+
+    /// Forgets an upload and deletes its bytes.
+    pub(crate) async fn discard(&self, id: &UploadId) -> Result<(), BlobError> {
+        let (db, id, path) = (self.db.clone(), id.clone(), self.temp_path(id));
+        blocking(move || {
+            db.delete_upload(&id)?;
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    Err(BlobError::file("remove", &path)(e))
+                }
+                _ => Ok(()),
+            }
+        })
+        .await
+    }
+
+    /// The last byte arrived: sniff, verify the hash, store (or drop as a duplicate), and record
+    /// the uploader's claim.
+    async fn complete(&self, row: &UploadRow, hasher: Option<Hasher>) -> Result<(), BlobApiError> {
+        let path = self.temp_path(&row.id);
+        let head = read_head(path.clone()).await?;
+        let Sniff::Image(kind) = sniff(&head, true) else {
+            return Err(self.not_an_image(row).await);
+        };
+        let sha = match hasher {
+            Some(hasher) => hasher.finish(),
+            None => {
+                let path = path.clone();
+                blocking(move || hash_file(&path).map_err(BlobError::file("hash", &path))).await?
+            }
+        };
+        if sha != row.sha256 {
+            self.discard(&row.id).await?;
+            return Err(self.refuse(Refusal::Checksum, BlobApiError::ChecksumMismatch));
+        }
+        self.store
+            .put_file(&sha, &path)
+            .await
+            .map_err(BlobError::from)?;
+        self.record_finished(row, kind).await?;
+        tracing::debug!(upload = %row.id, sha256 = %sha, bytes = row.length, "blob stored");
+        Ok(())
+    }
+
+    /// The blob is in the store: record it, the claim, and forget the upload.
+    pub(crate) async fn record_finished(
+        &self,
+        row: &UploadRow,
+        kind: ImageType,
+    ) -> Result<(), BlobError> {
+        let (db, finished) = (self.db.clone(), row.clone());
+        let new = blocking(move || Ok(db.finish_upload(&finished, kind.mime(), now_ms())?)).await?;
+        if new {
+            Metrics::add(&self.metrics.blobs.blobs_stored, 1);
+            Metrics::add(&self.metrics.blobs.blob_bytes, row.length);
+        }
+        Metrics::add(&self.metrics.blobs.uploads_completed, 1);
+        Ok(())
+    }
+}
+
+/// The first [`SNIFF_LEN`] bytes of a file (fewer if it is shorter).
+async fn read_head(path: PathBuf) -> Result<Vec<u8>, BlobError> {
+    blocking(move || {
+        let file = std::fs::File::open(&path).map_err(BlobError::file("open", &path))?;
+        let mut head = Vec::with_capacity(SNIFF_LEN);
+        file.take(SNIFF_LEN as u64)
+            .read_to_end(&mut head)
+            .map_err(BlobError::file("read", &path))?;
+        Ok(head)
+    })
+    .await
+}
