@@ -20,6 +20,7 @@ pub mod process;
 pub mod raw;
 pub mod rng;
 pub mod server;
+pub mod throttle;
 
 use std::time::Duration;
 

@@ -68,6 +68,18 @@ impl ServerProcess {
         Self::launch(binary, data_dir, listen, true, &[], patience)
     }
 
+    /// [`spawn_authenticated`](Self::spawn_authenticated) on a given address (to restart a
+    /// server where its clients reconnect).
+    pub fn spawn_authenticated_on(
+        binary: &Path,
+        data_dir: &Path,
+        listen: &str,
+        extra: &[&str],
+        patience: Duration,
+    ) -> ServerProcess {
+        Self::launch(binary, data_dir, listen, false, extra, patience)
+    }
+
     fn launch(
         binary: &Path,
         data_dir: &Path,
