@@ -561,6 +561,34 @@ fun serverCommandsFromThePhone(a: EnlaceStore) {
     }
 }
 
+fun photosReachATeammate(a: EnlaceStore) {
+    val tokens = mutableMapOf<String, String>()
+    agency(tokens).use { server ->
+        a.startSync(server.url, tokens["ejecutiva"])
+        val sid = newStorecheck(a, "acme")
+        val camera = Files.createTempFile("IMG_", ".jpg")
+        val bytes = byteArrayOf(0xFF.toByte(), 0xD8.toByte(), 0xFF.toByte(), 0xE0.toByte()) + ByteArray(300_000) { (it * 31).toByte() }
+        Files.write(camera, bytes)
+        val photo = NewPhoto("ph-1", 1600u, 1200u, null, null, PhotoKind.SHELF, "Góndola")
+        val ref = a.attachStorecheckPhoto(sid, camera.toString(), photo, null)
+        checkEq(ref.bytes, bytes.size.toULong(), "the photo's size")
+        check(waitUntil { a.photoStatus(ref.sha256) == PhotoStatus.OnServer }) { "uploaded" }
+        val dir = Files.createTempDirectory("enlace-kt-mate")
+        EnlaceStore.open(dir.resolve("mate.db").toString()).use { mate ->
+            mate.startSync(server.url, tokens["directora"])
+            mate.fetch(sid)
+            check(waitUntil { runCatching { mate.getStorecheck(sid).photos.size }.getOrDefault(0) == 1 }) { "the storecheck arrived" }
+            val path = mate.photoPath(ref.sha256, 60_000uL)
+            check(Files.readAllBytes(java.nio.file.Paths.get(path)).contentEquals(bytes)) { "the same bytes" }
+            mate.stopSync()
+        }
+        expectThrows<EnlaceException.InvalidValue>("not an image") {
+            a.attachStorecheckPhotoBytes(sid, "%PDF-1.7".toByteArray(), photo.copy(id = "ph-2"), null)
+        }
+        a.stopSync()
+    }
+}
+
 const val SHA = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 val PHOTO = PhotoRef(
     id = "ph-1",
@@ -820,6 +848,7 @@ fun main() {
         "aStorecheckSyncsThroughARealServer" to ::aStorecheckSyncsThroughARealServer,
         "completeDocumentsReachASecondPhone" to ::completeDocumentsReachASecondPhone,
         "serverCommandsFromThePhone" to ::serverCommandsFromThePhone,
+        "photosReachATeammate" to ::photosReachATeammate,
     )
     var failed = 0
     for ((name, test) in tests) {
