@@ -10,10 +10,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant as StdInstant};
 
-use enlace_core::DocumentId;
 use enlace_core::client::{ClientConfig, SyncClient};
-use enlace_core::model::storecheck::{StoreSnapshot, StorecheckEdit};
-use enlace_core::model::{Instant, PhotoKind, Storecheck};
+use enlace_core::model::storecheck::StorecheckEdit;
+use enlace_core::model::{PhotoKind, Storecheck};
 use enlace_core::store::{BlobHash, NewPhoto, PhotoStatus, Store};
 use enlace_tests::blobs::jpeg_like;
 use enlace_tests::fixture;
@@ -79,20 +78,7 @@ fn main() {
 
     let store = Arc::new(Store::open(work.path().join("phone.sqlite")).expect("store"));
     let doc = store
-        .create(&Storecheck::new(
-            DocumentId::new_random(),
-            "acme".parse().expect("id"),
-            "ae".parse().expect("id"),
-            Instant::new(1_780_000_000_000, "America/Santiago").expect("instant"),
-            StoreSnapshot {
-                id: "store-1".parse().expect("id"),
-                code: "J-101".into(),
-                name: "Jumbo Costanera".into(),
-                chain: "Jumbo".into(),
-                format: "hiper".into(),
-            },
-            "2026-12",
-        ))
+        .create(&enlace_tests::blobs::storecheck("acme", "ae"))
         .expect("create");
     let attach_start = StdInstant::now();
     let hashes: Vec<BlobHash> = photos

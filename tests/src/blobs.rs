@@ -345,20 +345,7 @@ impl Phone {
         by: &str,
         photos: &[(&str, u64)],
     ) -> DocumentId {
-        let mut check = Storecheck::new(
-            DocumentId::new_random(),
-            account.parse().expect("id"),
-            by.parse().expect("id"),
-            Instant::new(1_780_000_000_000, "America/Santiago").expect("instant"),
-            StoreSnapshot {
-                id: "store-1".parse().expect("id"),
-                code: "J-101".into(),
-                name: "Jumbo Costanera".into(),
-                chain: "Jumbo".into(),
-                format: "hiper".into(),
-            },
-            "2026-11",
-        );
+        let mut check = storecheck(account, by);
         check.photos = photos
             .iter()
             .enumerate()
@@ -391,6 +378,24 @@ impl Phone {
 }
 
 /// A `PhotoRef` for a JPEG blob.
+/// A new storecheck on `account` by `by` at Jumbo Costanera, without lines or photos.
+pub fn storecheck(account: &str, by: &str) -> Storecheck {
+    Storecheck::new(
+        DocumentId::new_random(),
+        account.parse().expect("id"),
+        by.parse().expect("id"),
+        Instant::new(1_780_000_000_000, "America/Santiago").expect("instant"),
+        StoreSnapshot {
+            id: "store-1".parse().expect("id"),
+            code: "J-101".into(),
+            name: "Jumbo Costanera".into(),
+            chain: "Jumbo".into(),
+            format: "hiper".into(),
+        },
+        "2026-11",
+    )
+}
+
 pub fn photo_ref(id: &str, sha: &str, bytes: u64) -> PhotoRef {
     PhotoRef {
         id: id.parse().expect("id"),

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant as StdInstant};
 
 use enlace_core::DocumentId;
 use enlace_core::client::{ClientConfig, ClientError, DownloadError, SyncClient};
-use enlace_core::model::storecheck::{StoreSnapshot, StorecheckEdit};
-use enlace_core::model::{Instant, PhotoKind, Storecheck};
+use enlace_core::model::storecheck::StorecheckEdit;
+use enlace_core::model::{PhotoKind, Storecheck};
 use enlace_core::store::{BlobHash, NewPhoto, PhotoStatus, Store};
 use enlace_tests::PATIENCE;
 use enlace_tests::blobs::{jpeg, jpeg_like, sha256_hex};
@@ -77,21 +77,9 @@ impl Phone {
 }
 
 fn storecheck(store: &Store) -> DocumentId {
-    let check = Storecheck::new(
-        DocumentId::new_random(),
-        "acme".parse().expect("id"),
-        "ae".parse().expect("id"),
-        Instant::new(1_780_000_000_000, "America/Santiago").expect("instant"),
-        StoreSnapshot {
-            id: "store-1".parse().expect("id"),
-            code: "J-101".into(),
-            name: "Jumbo Costanera".into(),
-            chain: "Jumbo".into(),
-            format: "hiper".into(),
-        },
-        "2026-12",
-    );
-    store.create(&check).expect("create")
+    store
+        .create(&enlace_tests::blobs::storecheck("acme", "ae"))
+        .expect("create")
 }
 
 fn new_photo(id: &str) -> NewPhoto {

@@ -1,10 +1,10 @@
 //! The photo uploader: sends the store's queued blobs to the server over tus 1.0 (creation,
-//! `HEAD` for the offset, `PATCH` from there), one blob at a time, while the client runs.
+//! `HEAD` for the offset, `PATCH` from there), a few blobs at a time, while the client runs.
 //!
 //! What the server holds is recorded after every `PATCH`, so an upload cut off (network gone,
 //! app killed, server restarted) resumes from the server's offset, never from zero. A `PATCH`
 //! streams at most [`PATCH_BYTES`] straight from the file in pieces: no photo is held whole in
-//! memory. A failure that may pass (offline, a server error) is retried with exponential
+//! memory. Up to [`IN_FLIGHT`] blobs go at once. A failure that may pass (offline, a server error) is retried with exponential
 //! back-off kept in the store; a refusal that will not pass (not an image, a hash that does not
 //! match, too large) marks the photo refused and it is not retried.
 
@@ -25,6 +25,8 @@ use crate::store::{PendingUpload, Store, StoreError};
 
 /// The most one `PATCH` carries; a larger blob goes in several, each recorded.
 pub(crate) const PATCH_BYTES: u64 = 4 * 1024 * 1024;
+/// Blobs uploaded at once.
+const IN_FLIGHT: usize = 4;
 /// Bytes read from the file at a time.
 const PIECE: usize = 64 * 1024;
 /// A request that makes no progress for this long is abandoned and retried.
@@ -80,28 +82,33 @@ impl Uploader {
                 }
             }
             let now = crate::store::now_ms();
-            let next = match self.store.next_upload(now) {
+            let next = match self.store.next_uploads(now, IN_FLIGHT) {
                 Ok(next) => next,
                 Err(e) => {
                     tracing::error!(
                         error = &e as &dyn std::error::Error,
                         "reading the upload queue failed"
                     );
-                    (None, None)
+                    (Vec::new(), None)
                 }
             };
             match next {
-                (Some(pending), _) => {
-                    if let Err(e) = self.upload(&pending).await {
-                        tracing::error!(
-                            blob = %pending.hash,
-                            error = &e as &dyn std::error::Error,
-                            "recording an upload failed"
-                        );
-                        tokio::time::sleep(Duration::from_secs(1)).await;
+                (due, _) if !due.is_empty() => {
+                    // A few at once: each waits on round trips and the server's fsyncs.
+                    let results =
+                        futures_util::future::join_all(due.iter().map(|p| self.upload(p))).await;
+                    for (pending, result) in due.iter().zip(results) {
+                        if let Err(e) = result {
+                            tracing::error!(
+                                blob = %pending.hash,
+                                error = &e as &dyn std::error::Error,
+                                "recording an upload failed"
+                            );
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                        }
                     }
                 }
-                (None, later) => {
+                (_, later) => {
                     let wait = later
                         .map(|at| Duration::from_millis(u64::try_from(at - now).unwrap_or(0)))
                         .unwrap_or(IDLE)
@@ -153,29 +160,31 @@ impl Uploader {
                 "the photo's file is gone from this phone".into(),
             ));
         }
-        let url = match &pending.url {
-            Some(url) => url.clone(),
+        let (url, mut offset) = match &pending.url {
+            // An upload from an earlier attempt: the server says how much it holds.
+            Some(url) => match self.offset(url).await {
+                Ok(offset) => (url.clone(), offset),
+                Err(attempt) => return Ok(attempt),
+            },
             None => match self.create(pending).await {
                 Ok(Created::Url(url)) => {
                     self.store.upload_progress(&pending.hash, Some(&url), 0)?;
-                    url
+                    (url, 0)
                 }
                 Ok(Created::AlreadyThere) => return Ok(Attempt::Done),
                 Err(attempt) => return Ok(attempt),
             },
         };
-        let mut offset = match self.offset(&url).await {
-            Ok(offset) => offset,
-            Err(attempt) => return Ok(attempt),
-        };
         while offset < pending.bytes {
-            self.store
-                .upload_progress(&pending.hash, Some(&url), offset)?;
-            self.shared.notify();
             offset = match self.patch(&url, &file, offset, pending.bytes).await {
                 Ok(offset) => offset,
                 Err(attempt) => return Ok(attempt),
             };
+            if offset < pending.bytes {
+                self.store
+                    .upload_progress(&pending.hash, Some(&url), offset)?;
+                self.shared.notify();
+            }
         }
         Ok(Attempt::Done)
     }

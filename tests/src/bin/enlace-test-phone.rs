@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use enlace_core::DocumentId;
 use enlace_core::client::{ClientConfig, SyncClient};
-use enlace_core::model::storecheck::{StoreSnapshot, StorecheckEdit};
-use enlace_core::model::{Instant, PhotoKind, Storecheck};
+use enlace_core::model::storecheck::StorecheckEdit;
+use enlace_core::model::{PhotoKind, Storecheck};
 use enlace_core::store::{NewPhoto, Store};
 
 fn value(args: &[String], flag: &str) -> Option<String> {
@@ -70,20 +70,7 @@ fn attach(
     photo: &str,
     account: &str,
 ) -> Result<(DocumentId, String), Box<dyn std::error::Error>> {
-    let check = Storecheck::new(
-        DocumentId::new_random(),
-        account.parse()?,
-        "ae".parse()?,
-        Instant::new(1_780_000_000_000, "America/Santiago")?,
-        StoreSnapshot {
-            id: "store-1".parse()?,
-            code: "J-101".into(),
-            name: "Jumbo Costanera".into(),
-            chain: "Jumbo".into(),
-            format: "hiper".into(),
-        },
-        "2026-12",
-    );
+    let check = enlace_tests::blobs::storecheck(account, "ae");
     let doc = store.create(&check)?;
     let photo = store.attach_photo_file::<Storecheck>(
         doc,

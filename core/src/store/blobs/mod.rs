@@ -202,7 +202,7 @@ impl Store {
         blobs.keep(&written)?;
         let (hash, bytes) = (written.hash.clone(), written.bytes);
         let result = self.edit_first::<D>(doc, &[edit(reference.clone())], |tx| {
-            table::insert_local(tx, &hash, bytes, mime, now_ms())
+            table::insert(tx, &hash, bytes, mime, false, now_ms())
         });
         if let Err(e) = result {
             self.drop_unlisted(&hash)?;
@@ -286,11 +286,13 @@ impl Store {
         self.blob_dir()
     }
 
-    pub(crate) fn next_upload(
+    /// Up to `limit` uploads due at `now_ms`, and when the next is due.
+    pub(crate) fn next_uploads(
         &self,
         now_ms: i64,
-    ) -> Result<(Option<PendingUpload>, Option<i64>), StoreError> {
-        table::next_due(&self.conn(), now_ms)
+        limit: usize,
+    ) -> Result<(Vec<PendingUpload>, Option<i64>), StoreError> {
+        table::next_due(&self.conn(), now_ms, limit)
     }
 
     pub(crate) fn upload_progress(
@@ -331,7 +333,7 @@ impl Store {
         bytes: u64,
         mime: &str,
     ) -> Result<(), StoreError> {
-        table::insert_downloaded(&self.conn(), hash, bytes, mime, now_ms())?;
+        table::insert(&self.conn(), hash, bytes, mime, true, now_ms())?;
         self.evict_photos()
     }
 }

@@ -21,36 +21,21 @@ pub struct PendingUpload {
     pub attempts: u32,
 }
 
-/// A row of a blob taken on this phone, not on the server yet.
-pub(super) fn insert_local(
+/// A row for a blob now in the blob directory: taken on this phone (`on_server` false, queued
+/// for upload) or downloaded from the server. A blob already listed is only marked used.
+pub(super) fn insert(
     conn: &Connection,
     hash: &BlobHash,
     bytes: u64,
     mime: &str,
+    on_server: bool,
     now_ms: i64,
 ) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO blobs (sha256, bytes, mime, on_server, last_used_ms)
-         VALUES (?1, ?2, ?3, 0, ?4)
+         VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (sha256) DO UPDATE SET last_used_ms = excluded.last_used_ms",
-        params![hash.as_str(), bytes as i64, mime, now_ms],
-    )?;
-    Ok(())
-}
-
-/// A row of a blob downloaded from the server.
-pub(super) fn insert_downloaded(
-    conn: &Connection,
-    hash: &BlobHash,
-    bytes: u64,
-    mime: &str,
-    now_ms: i64,
-) -> Result<(), StoreError> {
-    conn.execute(
-        "INSERT INTO blobs (sha256, bytes, mime, on_server, last_used_ms)
-         VALUES (?1, ?2, ?3, 1, ?4)
-         ON CONFLICT (sha256) DO UPDATE SET last_used_ms = excluded.last_used_ms",
-        params![hash.as_str(), bytes as i64, mime, now_ms],
+        params![hash.as_str(), bytes as i64, mime, on_server, now_ms],
     )?;
     Ok(())
 }
@@ -91,44 +76,43 @@ pub(super) fn touch(conn: &Connection, hash: &BlobHash, now_ms: i64) -> Result<b
     )? > 0)
 }
 
-/// The next blob to upload whose retry time has come, and when the next one after it is due
+/// Up to `limit` blobs to upload whose retry time has come, and when the next one is due
 /// (`None`: nothing waits).
 pub(super) fn next_due(
     conn: &Connection,
     now_ms: i64,
-) -> Result<(Option<PendingUpload>, Option<i64>), StoreError> {
-    let due = conn
-        .query_row(
-            "SELECT sha256, bytes, mime, upload_url, attempts FROM blobs
-             WHERE on_server = 0 AND refused IS NULL AND next_try_ms <= ?1
-             ORDER BY next_try_ms, last_used_ms LIMIT 1",
-            [now_ms],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, i64>(4)?,
-                ))
-            },
-        )
-        .optional()?;
-    let later: Option<i64> = conn.query_row(
-        "SELECT min(next_try_ms) FROM blobs WHERE on_server = 0 AND refused IS NULL",
-        [],
-        |r| r.get(0),
+    limit: usize,
+) -> Result<(Vec<PendingUpload>, Option<i64>), StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT sha256, bytes, mime, upload_url, attempts FROM blobs
+         WHERE on_server = 0 AND refused IS NULL AND next_try_ms <= ?1
+         ORDER BY next_try_ms, last_used_ms LIMIT ?2",
     )?;
-    let due = match due {
-        None => None,
-        Some((sha, bytes, mime, url, attempts)) => Some(PendingUpload {
+    let rows = stmt.query_map(params![now_ms, limit as i64], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, i64>(4)?,
+        ))
+    })?;
+    let mut due = Vec::new();
+    for row in rows {
+        let (sha, bytes, mime, url, attempts) = row?;
+        due.push(PendingUpload {
             hash: BlobHash::parse(&sha).ok_or_else(|| StoreError::corrupt("a blob's hash"))?,
             bytes: bytes.max(0) as u64,
             mime,
             url,
             attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-        }),
-    };
+        });
+    }
+    let later: Option<i64> = conn.query_row(
+        "SELECT min(next_try_ms) FROM blobs WHERE on_server = 0 AND refused IS NULL",
+        [],
+        |r| r.get(0),
+    )?;
     Ok((due, later))
 }
 

@@ -99,8 +99,11 @@ fn an_attached_photo_is_kept_queued_and_named_by_the_document_in_one_call() {
         store.pending_photos().expect("pending"),
         (1, bytes.len() as u64)
     );
-    let (next, _) = store.next_upload(now_ms()).expect("next");
-    assert_eq!(next.map(|p| p.hash), Some(expected));
+    let (next, _) = store.next_uploads(now_ms(), 4).expect("next");
+    assert_eq!(
+        next.into_iter().map(|p| p.hash).collect::<Vec<_>>(),
+        vec![expected]
+    );
 }
 
 #[test]
