@@ -101,7 +101,9 @@ async fn an_upload_cut_mid_body_resumes_from_the_offset() {
         .await
         .number("upload-offset");
     assert_eq!(offset, half as u64, "what arrived is kept");
-    let wrong = blobs::patch(addr, &location, token, 0, &photo).await;
+    // A few bytes only: the server answers a wrong offset without reading the body and closes,
+    // and a client still sending a large body would see the connection reset, not the answer.
+    let wrong = blobs::patch(addr, &location, token, 0, &photo[..16]).await;
     assert_eq!(wrong.status, 409, "{}", wrong.text());
     assert_eq!(wrong.number("upload-offset"), offset);
     let rest = blobs::patch(addr, &location, token, offset, &photo[half..]).await;

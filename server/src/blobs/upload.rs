@@ -76,6 +76,9 @@ impl Drop for BusyGuard<'_> {
     }
 }
 
+/// Bytes gathered from a body before one write to the temp file.
+const WRITE_BYTES: usize = 256 * 1024;
+
 /// Runs blocking work (SQLite, file hashing) off the runtime's threads.
 pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, BlobError> + Send + 'static,
@@ -116,7 +119,36 @@ impl Blobs {
             );
             return Err(self.refuse(Refusal::TooLarge, BlobApiError::TooLarge(message)));
         }
-        // One creation at a time, so two cannot both fit in the last of a quota.
+        let id = UploadId::new_random().map_err(|_| BlobError::Random)?;
+        // The empty temp file is made (and made durable) before the creation lock: only the
+        // quota check and the row need to be one at a time, and fsyncs under the lock would
+        // queue every phone's creations behind each other.
+        let (path, dir) = (self.temp_path(&id), self.temp_dir.clone());
+        blocking(move || {
+            let file = std::fs::File::create(&path).map_err(BlobError::file("create", &path))?;
+            file.sync_all().map_err(BlobError::file("fsync", &path))?;
+            Ok(super::fs_store::sync_dir(&dir)?)
+        })
+        .await?;
+        let created = self.create_row(user, new, &id).await;
+        if created.is_err()
+            && let Err(error) = self.discard(&id).await
+        {
+            return Err(error.into());
+        }
+        created?;
+        Metrics::add(&self.metrics.blobs.uploads_started, 1);
+        Ok(id)
+    }
+
+    /// The quota check and the upload's row, one creation at a time, so two cannot both fit in
+    /// the last of a quota.
+    async fn create_row(
+        &self,
+        user: String,
+        new: NewUpload,
+        id: &UploadId,
+    ) -> Result<(), BlobApiError> {
         let _one = self.creating.lock().await;
         let db = self.db.clone();
         let key = user.clone();
@@ -129,7 +161,6 @@ impl Blobs {
         if held.saturating_add(new.length) > self.limits.quota_bytes {
             return Err(self.refuse(Refusal::Quota, BlobApiError::QuotaExceeded));
         }
-        let id = UploadId::new_random().map_err(|_| BlobError::Random)?;
         let row = UploadRow {
             id: id.clone(),
             user,
@@ -138,16 +169,8 @@ impl Blobs {
             filetype: new.filetype,
             created_ms: now_ms(),
         };
-        let (db, path, dir) = (self.db.clone(), self.temp_path(&id), self.temp_dir.clone());
-        blocking(move || {
-            let file = std::fs::File::create(&path).map_err(BlobError::file("create", &path))?;
-            file.sync_all().map_err(BlobError::file("fsync", &path))?;
-            super::fs_store::sync_dir(&dir)?;
-            Ok(db.create_upload(&row)?)
-        })
-        .await?;
-        Metrics::add(&self.metrics.blobs.uploads_started, 1);
-        Ok(id)
+        let db = self.db.clone();
+        Ok(blocking(move || Ok(db.create_upload(&row)?)).await?)
     }
 
     /// `HEAD`: the upload of `user` named `id` and its offset (the temp file's length). Another
@@ -233,6 +256,7 @@ impl Blobs {
         };
         let mut hasher = (start == 0).then(Hasher::new);
         let mut stream = body.into_data_stream();
+        let mut pending = Vec::with_capacity(WRITE_BYTES);
         let mut offset = start;
         let end = loop {
             let chunk =
@@ -249,9 +273,15 @@ impl Blobs {
                 let message = "the body runs past Upload-Length; none of it was kept".to_owned();
                 return Err(self.refuse(Refusal::TooLarge, BlobApiError::TooLarge(message)));
             }
-            file.write_all(&chunk)
-                .await
-                .map_err(BlobError::file("write", &path))?;
+            // Gathered into writes of WRITE_BYTES: each write of the async file is a hop to
+            // the blocking pool, and bodies arrive in pieces of a few KiB.
+            pending.extend_from_slice(&chunk);
+            if pending.len() >= WRITE_BYTES {
+                file.write_all(&pending)
+                    .await
+                    .map_err(BlobError::file("write", &path))?;
+                pending.clear();
+            }
             offset += len;
             Metrics::add(&self.metrics.blobs.bytes_received, len);
             if let Some(hasher) = hasher.as_mut() {
@@ -270,6 +300,10 @@ impl Blobs {
                 }
             }
         };
+        // What arrived before the body ended (whole, broken or idle) is kept.
+        file.write_all(&pending)
+            .await
+            .map_err(BlobError::file("write", &path))?;
         file.flush()
             .await
             .map_err(BlobError::file("write", &path))?;
