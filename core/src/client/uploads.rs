@@ -134,7 +134,9 @@ impl Uploader {
                 tracing::info!(blob = %pending.hash, bytes = pending.bytes, "photo uploaded");
                 self.store.upload_done(&pending.hash)
             }
-            Attempt::Restart => self.store.upload_progress(&pending.hash, None, 0),
+            // The server forgot the upload (expired, or finished before we heard): ask whether
+            // it holds the blob before creating another.
+            Attempt::Restart => self.store.upload_restart(&pending.hash),
             Attempt::Refused(reason) => {
                 tracing::warn!(blob = %pending.hash, %reason, "the server refused a photo");
                 self.store.upload_refused(&pending.hash, &reason)
@@ -189,12 +191,16 @@ impl Uploader {
         Ok(Attempt::Done)
     }
 
-    /// Creates the tus upload, unless the server already holds the blob for us.
+    /// Creates the tus upload, unless (on a retry) the server already holds the blob for us:
+    /// a first attempt skips that question, since the server keeps one copy of a blob
+    /// uploaded twice anyway, and a photo just taken is almost never on the server yet.
     async fn create(&self, pending: &PendingUpload) -> Result<Created, Attempt> {
-        let blob = format!("/v1/blobs/{}", pending.hash);
-        let head = self.call(Call::empty(Method::HEAD, &blob, None)).await?;
-        if head.status == 200 {
-            return Ok(Created::AlreadyThere);
+        if pending.attempts > 0 {
+            let blob = format!("/v1/blobs/{}", pending.hash);
+            let head = self.call(Call::empty(Method::HEAD, &blob, None)).await?;
+            if head.status == 200 {
+                return Ok(Created::AlreadyThere);
+            }
         }
         let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
         let metadata = format!(

@@ -308,6 +308,10 @@ impl Store {
         table::retry_now(&self.conn())
     }
 
+    pub(crate) fn upload_restart(&self, hash: &BlobHash) -> Result<(), StoreError> {
+        table::restart(&self.conn(), hash)
+    }
+
     pub(crate) fn upload_done(&self, hash: &BlobHash) -> Result<(), StoreError> {
         table::mark_on_server(&self.conn(), hash)?;
         self.evict_photos()

@@ -212,3 +212,13 @@ pub(super) fn retry_now(conn: &Connection) -> Result<(), StoreError> {
     )?;
     Ok(())
 }
+
+/// Forgets the upload's URL and counts an attempt, so the next one first asks the server
+/// whether it holds the blob.
+pub(super) fn restart(conn: &Connection, hash: &BlobHash) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE blobs SET upload_url = NULL, sent = 0, attempts = attempts + 1 WHERE sha256 = ?1",
+        [hash.as_str()],
+    )?;
+    Ok(())
+}
