@@ -13,6 +13,8 @@
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(any(feature = "client", feature = "uniffi"))]
+mod error_chain;
 #[cfg(feature = "uniffi")]
 pub mod ffi;
 #[cfg(feature = "testing")]

@@ -21,6 +21,7 @@ use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 
 use super::http::{self, Answer, Call, Endpoint, HttpError};
 use super::shared::Shared;
+use crate::error_chain::chain;
 use crate::store::{PendingUpload, Store, StoreError};
 
 /// The most one `PATCH` carries; a larger blob goes in several, each recorded.
@@ -343,17 +344,6 @@ fn refusal(answer: &Answer) -> Attempt {
         // A token refused, a quota, a rate limit, a server error: may pass.
         _ => Attempt::Retry(reason()),
     }
-}
-
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut out = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        out.push_str(": ");
-        out.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    out
 }
 
 #[cfg(test)]

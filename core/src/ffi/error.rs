@@ -4,6 +4,7 @@
 //! position the editor got wrong, storage trouble. Each keeps a readable cause chain in `reason`
 //! for logs. (No field is called `message`: Kotlin exceptions already have one.)
 
+use crate::error_chain::chain;
 use crate::model::ModelError;
 use crate::store::StoreError;
 
@@ -122,18 +123,6 @@ pub enum EnlaceError {
         /// The cause chain.
         reason: String,
     },
-}
-
-/// `error: cause: cause...`, for `reason` fields.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut out = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        out.push_str(": ");
-        out.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    out
 }
 
 #[cfg(feature = "client")]

@@ -49,6 +49,7 @@ mod sync_state;
 
 pub use crate::model::Registration;
 pub use batch::{BatchOutcome, BatchWrite, listing_if_known};
+#[cfg(feature = "client")]
 pub(crate) use blobs::now_ms;
 pub use blobs::{
     BlobError, BlobHash, DEFAULT_PHOTO_CACHE_BYTES, NewPhoto, PendingUpload, PhotoStatus,

@@ -278,9 +278,11 @@ impl Store {
         }
         Ok(())
     }
+}
 
-    // ---- for the uploader and downloads (`client`) ----
-
+/// For the uploader and downloads (`client`); without that feature only the tests call them.
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
+impl Store {
     /// The blob directory, for the client's downloads.
     pub(crate) fn blobs(&self) -> Result<&BlobDir, StoreError> {
         self.blob_dir()

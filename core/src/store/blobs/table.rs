@@ -1,6 +1,9 @@
 //! The `blobs` table: every blob file this phone holds, and the upload queue of those taken
 //! here (what the server holds of each, when to try again, why the server refused one).
 
+// The queue's writes serve the device client's uploader (feature `client`).
+#![cfg_attr(not(feature = "client"), allow(dead_code))]
+
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{BlobHash, PhotoStatus};
