@@ -59,15 +59,17 @@ pub struct PhotoRef {
     pub deleted: bool,
 }
 
+/// Whether `s` is a SHA-256 as photos are addressed: 64 lower-case hex digits.
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 impl PhotoRef {
     /// Checks the hash, the MIME type, the sizes and the caption.
     pub fn validate(&self, field: &str) -> Result<(), ModelError> {
-        let hex = self.sha256.len() == 64
-            && self
-                .sha256
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if !hex {
+        if !is_sha256_hex(&self.sha256) {
             return Err(ModelError::invalid(
                 format!("{field}.sha256"),
                 "not 64 lower-case hex digits",

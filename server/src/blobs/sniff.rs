@@ -53,34 +53,15 @@ pub enum Sniff {
     NotImage,
 }
 
-/// HEIF major brands of still images (HEIC and the generic HEIF ones).
-const HEIF_BRANDS: [&[u8; 4]; 8] = [
-    b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1",
-];
-
 /// Sniffs `head`, the first bytes of a blob; `complete` when `head` is the whole blob (so a
-/// short one is decided rather than waited for).
+/// short one is decided rather than waited for). The magic numbers are core's
+/// ([`enlace_core::store::sniff_image`]), the same the phone checks before it queues a photo.
 pub fn sniff(head: &[u8], complete: bool) -> Sniff {
-    if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        return Sniff::Image(ImageType::Jpeg);
+    match enlace_core::store::sniff_image(head) {
+        Some(mime) => ImageType::from_mime(mime).map_or(Sniff::NotImage, Sniff::Image),
+        None if head.len() < SNIFF_LEN && !complete => Sniff::NeedMore,
+        None => Sniff::NotImage,
     }
-    if head.starts_with(b"\x89PNG\r\n\x1a\n") {
-        return Sniff::Image(ImageType::Png);
-    }
-    if head.len() < SNIFF_LEN {
-        return if complete {
-            Sniff::NotImage
-        } else {
-            Sniff::NeedMore
-        };
-    }
-    if &head[0..4] == b"RIFF" && &head[8..12] == b"WEBP" {
-        return Sniff::Image(ImageType::Webp);
-    }
-    if &head[4..8] == b"ftyp" && HEIF_BRANDS.iter().any(|b| &head[8..12] == *b) {
-        return Sniff::Image(ImageType::Heic);
-    }
-    Sniff::NotImage
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ use super::Store;
 use super::error::StoreError;
 use crate::ids::{DocumentId, EntityId};
 use crate::model::edit::Editable;
-use crate::model::photo::MAX_PHOTO_BYTES;
+use crate::model::photo::{MAX_PHOTO_BYTES, is_sha256_hex};
 use crate::model::{GeoPoint, Instant, PhotoKind, PhotoRef};
 
 /// The photo cache's default budget: downloaded and uploaded photos beyond it are evicted,
@@ -39,10 +39,7 @@ pub struct BlobHash(String);
 impl BlobHash {
     /// Reads 64 lower-case hex digits.
     pub fn parse(s: &str) -> Option<BlobHash> {
-        let hex = s.len() == 64
-            && s.bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        hex.then(|| BlobHash(s.to_owned()))
+        is_sha256_hex(s).then(|| BlobHash(s.to_owned()))
     }
 
     pub(crate) fn of_digest(digest: &[u8]) -> BlobHash {
