@@ -8,12 +8,14 @@
 //! back-off kept in the store; a refusal that will not pass (not an image, a hash that does not
 //! match, too large) marks the photo refused and it is not retried.
 
+use std::collections::HashSet;
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
-use futures_util::stream;
+use futures_util::StreamExt as _;
+use futures_util::stream::{self, FuturesUnordered};
 use http_body_util::StreamBody;
 use hyper::Method;
 use hyper::body::{Bytes, Frame};
@@ -22,7 +24,7 @@ use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use super::http::{self, Answer, Call, Endpoint, HttpError};
 use super::shared::Shared;
 use crate::error_chain::chain;
-use crate::store::{PendingUpload, Store, StoreError};
+use crate::store::{BlobHash, PendingUpload, Store, StoreError};
 
 /// The most one `PATCH` carries; a larger blob goes in several, each recorded.
 pub(crate) const PATCH_BYTES: u64 = 4 * 1024 * 1024;
@@ -65,9 +67,14 @@ pub(super) struct Uploader {
 }
 
 impl Uploader {
-    /// Runs until the client's runtime stops.
+    /// Runs until the client's runtime stops. Up to [`IN_FLIGHT`] uploads run at once, each
+    /// lane taking the next due photo as soon as its own is done (a slow photo holds up only
+    /// its lane).
     pub(super) async fn run(self) {
         let mut connections = 0;
+        let this = &self;
+        let mut running = FuturesUnordered::new();
+        let mut in_flight: HashSet<BlobHash> = HashSet::new();
         loop {
             let seen = self
                 .shared
@@ -83,41 +90,59 @@ impl Uploader {
                 }
             }
             let now = crate::store::now_ms();
-            let next = match self.store.next_uploads(now, IN_FLIGHT) {
-                Ok(next) => next,
-                Err(e) => {
-                    tracing::error!(
-                        error = &e as &dyn std::error::Error,
-                        "reading the upload queue failed"
-                    );
-                    (Vec::new(), None)
-                }
-            };
-            match next {
-                (due, _) if !due.is_empty() => {
-                    // A few at once: each waits on round trips and the server's fsyncs.
-                    let results =
-                        futures_util::future::join_all(due.iter().map(|p| self.upload(p))).await;
-                    for (pending, result) in due.iter().zip(results) {
-                        if let Err(e) = result {
-                            tracing::error!(
-                                blob = %pending.hash,
-                                error = &e as &dyn std::error::Error,
-                                "recording an upload failed"
-                            );
-                            tokio::time::sleep(Duration::from_secs(1)).await;
-                        }
+            let mut later = None;
+            if running.len() < IN_FLIGHT {
+                // Those in flight are still due in the store: ask for enough to skip them.
+                let (due, next) = self.due(now, IN_FLIGHT + running.len());
+                later = next;
+                for pending in due {
+                    if running.len() >= IN_FLIGHT {
+                        break;
+                    }
+                    if in_flight.insert(pending.hash.clone()) {
+                        running.push(async move {
+                            let result = this.upload(&pending).await;
+                            (pending, result)
+                        });
                     }
                 }
-                (_, later) => {
-                    let wait = later
-                        .map(|at| Duration::from_millis(u64::try_from(at - now).unwrap_or(0)))
-                        .unwrap_or(IDLE)
-                        .min(IDLE);
-                    let _woken = tokio::time::timeout(wait, self.shared.uploads.notified()).await;
+            }
+            if running.is_empty() {
+                let wait = later
+                    .map(|at| Duration::from_millis(u64::try_from(at - now).unwrap_or(0)))
+                    .unwrap_or(IDLE)
+                    .min(IDLE);
+                let _woken = tokio::time::timeout(wait, self.shared.uploads.notified()).await;
+                continue;
+            }
+            let room = running.len() < IN_FLIGHT;
+            tokio::select! {
+                Some((pending, result)) = running.next() => {
+                    in_flight.remove(&pending.hash);
+                    if let Err(e) = result {
+                        tracing::error!(
+                            blob = %pending.hash,
+                            error = &e as &dyn std::error::Error,
+                            "recording an upload failed"
+                        );
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
                 }
+                // A new photo may fill a free lane.
+                () = self.shared.uploads.notified(), if room => {}
             }
         }
+    }
+
+    /// Up to `limit` due uploads, and when the next one falls due.
+    fn due(&self, now: i64, limit: usize) -> (Vec<PendingUpload>, Option<i64>) {
+        self.store.next_uploads(now, limit).unwrap_or_else(|e| {
+            tracing::error!(
+                error = &e as &dyn std::error::Error,
+                "reading the upload queue failed"
+            );
+            (Vec::new(), None)
+        })
     }
 
     /// One attempt at one blob, recorded in the store.

@@ -1,8 +1,8 @@
 //! [`FsBlobStore`]: blobs as files under a directory, `<root>/ab/cdef...` (the first two hex
 //! digits of the hash, then the other 62).
 //!
-//! A blob arrives as a finished temp file on the same file system; it is fsynced, renamed into
-//! place, and the directory fsynced, so after a crash the name holds the whole blob or does not
+//! A blob arrives as a finished temp file on the same file system, already fsynced by whoever
+//! wrote it; it is renamed into place and the directory fsynced, so after a crash the name holds the whole blob or does not
 //! exist. Names of any other shape under the root (the upload temp directory, the thumbnails)
 //! are not blobs and never listed.
 
@@ -69,9 +69,6 @@ fn put_blocking(dest: &Path, finished: &Path) -> Result<Put, BlobStoreError> {
             sync_dir(root)?;
         }
     }
-    std::fs::File::open(finished)
-        .and_then(|f| f.sync_all())
-        .map_err(BlobStoreError::io("fsync", finished))?;
     std::fs::rename(finished, dest).map_err(BlobStoreError::io("rename into", dest))?;
     sync_dir(dir)?;
     Ok(Put::Stored)

@@ -94,6 +94,8 @@ impl std::fmt::Debug for BlobReader {
 /// either holds its complete bytes or nothing.
 pub trait BlobStore: Send + Sync + std::fmt::Debug + 'static {
     /// Takes the finished, verified file at `finished` (on this node's disk) as the blob `key`.
+    /// The caller has made its bytes durable (fsynced) already: the upload path does so when
+    /// the last byte arrives, and a second fsync here would cost every photo another disk flush.
     /// The file is consumed either way: moved into the store, or dropped when the store has the
     /// blob already.
     fn put_file<'a>(

@@ -104,9 +104,7 @@ impl Blobs {
         ));
         let written = temp.clone();
         let made = blocking(move || match make(&original, px) {
-            Ok(jpeg) => std::fs::write(&written, jpeg)
-                .map(|()| true)
-                .map_err(BlobError::file("write", &written)),
+            Ok(jpeg) => write_durably(&written, &jpeg).map(|()| true),
             Err(error) => {
                 tracing::info!(%error, "no thumbnail for a photo that does not decode");
                 Ok(false)
@@ -125,6 +123,15 @@ impl Blobs {
         Metrics::add(&self.metrics.blobs.thumbnails_made, 1);
         Ok(())
     }
+}
+
+/// Writes `bytes` to a new file at `path` and fsyncs it, as the blob store expects.
+fn write_durably(path: &std::path::Path, bytes: &[u8]) -> Result<(), BlobError> {
+    use std::io::Write as _;
+    let mut file = std::fs::File::create(path).map_err(BlobError::file("create", path))?;
+    file.write_all(bytes)
+        .map_err(BlobError::file("write", path))?;
+    file.sync_data().map_err(BlobError::file("fsync", path))
 }
 
 #[cfg(test)]

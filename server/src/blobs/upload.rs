@@ -2,8 +2,9 @@
 //! by `PATCH`es at the current offset, verified and stored when the last byte arrives.
 //!
 //! The bytes go to a temp file (`<data>/blobs/uploads/<id>.part`) as they arrive, never held
-//! whole in memory; each `PATCH` ends with an fsync, so the offset a `HEAD` reports (the file's
-//! length) is on disk, also after a crash (the server fsyncs every temp file when it starts).
+//! whole in memory; each `PATCH` ends with an fsync (and the first also fsyncs the temp
+//! directory), so the offset a `HEAD` reports (the file's length) is on disk, also after a
+//! crash (the server fsyncs every temp file when it starts).
 //! The first bytes are sniffed as soon as there are enough: an upload that is not a photo is
 //! discarded at once. A finished upload becomes a blob only once its bytes hash to the declared
 //! SHA-256: until then nobody can read it, and a mismatch discards it.
@@ -120,14 +121,14 @@ impl Blobs {
             return Err(self.refuse(Refusal::TooLarge, BlobApiError::TooLarge(message)));
         }
         let id = UploadId::new_random().map_err(|_| BlobError::Random)?;
-        // The empty temp file is made (and made durable) before the creation lock: only the
-        // quota check and the row need to be one at a time, and fsyncs under the lock would
-        // queue every phone's creations behind each other.
-        let (path, dir) = (self.temp_path(&id), self.temp_dir.clone());
+        // The empty temp file is made before the creation lock: only the quota check and the
+        // row need to be one at a time. It is not fsynced: an empty file lost in a crash reads
+        // as a forgotten upload, which the client creates again, and the first `PATCH` that
+        // leaves bytes in it makes it (and its name) durable.
+        let path = self.temp_path(&id);
         blocking(move || {
-            let file = std::fs::File::create(&path).map_err(BlobError::file("create", &path))?;
-            file.sync_all().map_err(BlobError::file("fsync", &path))?;
-            Ok(super::fs_store::sync_dir(&dir)?)
+            std::fs::File::create(&path).map_err(BlobError::file("create", &path))?;
+            Ok(())
         })
         .await?;
         let created = self.create_row(user, new, &id).await;
@@ -226,11 +227,24 @@ impl Blobs {
         // may take to arrive; the idle timeout bounds it instead.
         deadline.lift();
         let (reached, end, hasher) = self.receive(&row, current, body).await?;
-        let (db, touched) = (self.db.clone(), row.id.clone());
-        blocking(move || Ok(db.touch_upload(&touched, now_ms())?)).await?;
         if reached == row.length {
+            // The finished file moves into the blob store, whose rename makes it durable
+            // under its new name; the upload's row goes with it, so it needs no touch.
             self.complete(&row, hasher).await?;
-        } else if end == BodyEnd::Idle {
+            return Ok(reached);
+        }
+        let (db, touched, dir) = (self.db.clone(), row.id.clone(), self.temp_dir.clone());
+        let first = current == 0 && reached > 0;
+        blocking(move || {
+            if first {
+                // The offset this answer reports must survive a crash, and with it the temp
+                // file's name, made without an fsync at creation.
+                super::fs_store::sync_dir(&dir)?;
+            }
+            Ok(db.touch_upload(&touched, now_ms())?)
+        })
+        .await?;
+        if end == BodyEnd::Idle {
             return Err(BlobApiError::BodyTimeout);
         }
         Ok(reached)
