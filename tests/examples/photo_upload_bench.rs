@@ -1,5 +1,6 @@
 //! Photo upload throughput of the device client over loopback, against writing the same bytes
-//! with an fsync per photo to the same disk, and the phone's peak RSS while uploading.
+//! with an fsync per photo to the same disk (the median of three runs), the CPU both processes
+//! spent, and the phone's peak RSS while uploading.
 //!
 //! `cargo run --release -p enlace-tests --example photo_upload_bench [-- PHOTOS KB]` (defaults:
 //! 100 photos of 500 KB). The server runs as a separate process. Prints figures; asserts
@@ -43,6 +44,24 @@ fn rss_kib() -> (u64, u64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// CPU time (user + system, all threads) of process `pid` so far, in ms (10 ms ticks).
+fn cpu_ms(pid: &str) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (ticks(11) + ticks(12)) * 10
+}
+
 /// Resets the kernel's peak-RSS mark for this process (Linux: `clear_refs` 5).
 fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
@@ -50,6 +69,7 @@ fn reset_peak() {
 
 /// Writes each photo to its own file in `dir` with an fsync, as the baseline; returns the time.
 fn fsync_baseline(dir: &Path, photos: &[Vec<u8>]) -> Duration {
+    std::fs::create_dir_all(dir).expect("dir");
     let start = StdInstant::now();
     for (i, bytes) in photos.iter().enumerate() {
         let mut file = std::fs::File::create(dir.join(format!("photo-{i}"))).expect("create");
@@ -74,7 +94,7 @@ fn main() {
     let work = tempfile::tempdir_in(".").expect("a directory on this disk");
     let data = work.path().join("server");
     let agency = fixture::seed(&data);
-    let server = ServerProcess::spawn_authenticated(&binary(), &data, &[], PATIENCE);
+    let mut server = ServerProcess::spawn_authenticated(&binary(), &data, &[], PATIENCE);
 
     let store = Arc::new(Store::open(work.path().join("phone.sqlite")).expect("store"));
     let doc = store
@@ -105,31 +125,56 @@ fn main() {
     let attach_time = attach_start.elapsed();
     drop(photos);
 
+    let baseline_before = {
+        let photos: Vec<Vec<u8>> = (0..count)
+            .map(|i| jpeg_like(kb * 1000, i as u64 + 1))
+            .collect();
+        fsync_baseline(&work.path().join("baseline-0"), &photos)
+    };
     let (rss_before, _) = rss_kib();
     reset_peak();
+    let server_pid = server.child().id().to_string();
+    let cpu_before = (cpu_ms("self"), cpu_ms(&server_pid));
     let start = StdInstant::now();
     let mut config = ClientConfig::new(server.url()).with_token(agency.token("ae"));
     config.backoff_initial = Duration::from_millis(50);
     let client = SyncClient::start(store.clone(), config).expect("client");
+    // One query per wake-up (asking each photo's status would cost the phone more than the
+    // upload), and each photo's status checked once at the end.
     client
         .wait_for(PATIENCE, || {
-            hashes.iter().all(|h| {
-                store
-                    .photo_status(h)
-                    .is_ok_and(|s| s == PhotoStatus::OnServer)
-            })
+            store.pending_photos().is_ok_and(|(photos, _)| photos == 0)
         })
         .expect("every photo uploaded");
     let upload_time = start.elapsed();
+    for hash in &hashes {
+        assert_eq!(
+            store.photo_status(hash).expect("status"),
+            PhotoStatus::OnServer,
+            "{hash} is on the server"
+        );
+    }
+    let cpu = (
+        cpu_ms("self") - cpu_before.0,
+        cpu_ms(&server_pid) - cpu_before.1,
+    );
     let (_, peak) = rss_kib();
     client.stop();
 
-    let baseline_dir = work.path().join("baseline");
-    std::fs::create_dir_all(&baseline_dir).expect("dir");
+    // The disk's fsync time moves a lot from one moment to the next on a shared machine: the
+    // baseline is the median of three runs, one before the upload and two after.
     let photos: Vec<Vec<u8>> = (0..count)
         .map(|i| jpeg_like(kb * 1000, i as u64 + 1))
         .collect();
-    let baseline = fsync_baseline(&baseline_dir, &photos);
+    let mut baselines = vec![baseline_before];
+    for round in 1..3 {
+        baselines.push(fsync_baseline(
+            &work.path().join(format!("baseline-{round}")),
+            &photos,
+        ));
+    }
+    baselines.sort();
+    let baseline = baselines[1];
 
     let mb = total as f64 / 1e6;
     let rate = |d: Duration| mb / d.as_secs_f64();
@@ -144,13 +189,21 @@ fn main() {
         rate(upload_time)
     );
     println!(
-        "write with fsync per photo: {:.0} ms, {:.1} MB/s",
+        "write with fsync per photo (median of {:?} ms): {:.0} ms, {:.1} MB/s",
+        baselines
+            .iter()
+            .map(Duration::as_millis)
+            .collect::<Vec<_>>(),
         baseline.as_secs_f64() * 1e3,
         rate(baseline)
     );
     println!(
         "upload / fsync baseline: {:.0} %",
         100.0 * rate(upload_time) / rate(baseline)
+    );
+    println!(
+        "CPU during the upload: phone {} ms, server {} ms",
+        cpu.0, cpu.1
     );
     println!(
         "phone RSS before upload: {rss_before} KiB; peak during upload: {peak} KiB (+{} KiB)",

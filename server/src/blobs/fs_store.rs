@@ -8,6 +8,7 @@
 
 use std::io::{self, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::UNIX_EPOCH;
 
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
@@ -23,12 +24,18 @@ const READ_CHUNK: usize = 64 * 1024;
 #[derive(Debug, Clone)]
 pub struct FsBlobStore {
     root: PathBuf,
+    /// Set once every shard directory exists; held while they are made, so that uploads
+    /// finishing together do not all make them at once (they would queue on the root's lock).
+    shards: Arc<Mutex<bool>>,
 }
 
 impl FsBlobStore {
     /// A store rooted at `root` (created on first write).
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        FsBlobStore { root: root.into() }
+        FsBlobStore {
+            root: root.into(),
+            shards: Arc::new(Mutex::new(false)),
+        }
     }
 
     fn path(&self, key: &Sha256Hex) -> PathBuf {
@@ -51,6 +58,22 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<(), BlobStoreError> {
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(BlobStoreError::io("fsync directory", dir))
+}
+
+/// Makes every shard directory under `root` (and fsyncs `root`) unless done already: the
+/// root's fsync is then paid once per store, not by the first blob of each of the 256 shards.
+fn make_shards(root: &Path, done: &Mutex<bool>) -> Result<(), BlobStoreError> {
+    let mut done = done.lock().unwrap_or_else(PoisonError::into_inner);
+    if *done {
+        return Ok(());
+    }
+    for shard in 0..=u8::MAX {
+        let shard = root.join(format!("{shard:02x}"));
+        std::fs::create_dir_all(&shard).map_err(BlobStoreError::io("create", &shard))?;
+    }
+    sync_dir(root)?;
+    *done = true;
+    Ok(())
 }
 
 fn put_blocking(dest: &Path, finished: &Path) -> Result<Put, BlobStoreError> {
@@ -166,7 +189,11 @@ impl BlobStore for FsBlobStore {
         finished: &'a Path,
     ) -> BoxFuture<'a, Result<Put, BlobStoreError>> {
         let (dest, finished) = (self.path(key), finished.to_owned());
-        Box::pin(blocking(move || put_blocking(&dest, &finished)))
+        let (root, shards) = (self.root.clone(), self.shards.clone());
+        Box::pin(blocking(move || {
+            make_shards(&root, &shards)?;
+            put_blocking(&dest, &finished)
+        }))
     }
 
     fn open<'a>(

@@ -15,8 +15,7 @@ use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 
 use axum::body::Body;
-use futures_util::StreamExt;
-use tokio::io::AsyncWriteExt;
+use futures_util::{FutureExt as _, StreamExt};
 
 use super::Blobs;
 use super::db::UploadRow;
@@ -207,11 +206,13 @@ impl Blobs {
         body: Body,
         deadline: &RequestDeadline,
     ) -> Result<u64, BlobApiError> {
-        let (row, _) = self.status(user, id).await?;
-        let Some(_busy) = self.busy.claim(&row.id) else {
+        let parsed: UploadId = id.parse().map_err(|_| BlobApiError::NotFound)?;
+        let Some(_busy) = self.busy.claim(&parsed) else {
+            // Someone else's upload (or none) reads as missing, not as busy.
+            self.status(user, id).await?;
             return Err(self.refuse(Refusal::Conflict, BlobApiError::Busy));
         };
-        // Read again under the claim: a request that just finished may have moved it.
+        // Read under the claim, so no other request moves it meanwhile.
         let (row, current) = self.status(user, id).await?;
         if offset != current {
             return Err(self.refuse(
@@ -226,11 +227,12 @@ impl Blobs {
         // The caller is known and the upload theirs: the body may take longer than a request
         // may take to arrive; the idle timeout bounds it instead.
         deadline.lift();
-        let (reached, end, hasher) = self.receive(&row, current, body).await?;
+        let received = self.receive(&row, current, body).await?;
+        let (reached, end) = (received.offset, received.end);
         if reached == row.length {
             // The finished file moves into the blob store, whose rename makes it durable
             // under its new name; the upload's row goes with it, so it needs no touch.
-            self.complete(&row, hasher).await?;
+            self.complete(&row, received).await?;
             return Ok(reached);
         }
         let (db, touched, dir) = (self.db.clone(), row.id.clone(), self.temp_dir.clone());
@@ -257,74 +259,71 @@ impl Blobs {
         row: &UploadRow,
         start: u64,
         body: Body,
-    ) -> Result<(u64, BodyEnd, Option<Hasher>), BlobApiError> {
+    ) -> Result<Received, BlobApiError> {
         let path = self.temp_path(&row.id);
-        let mut file = tokio::fs::OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .await
-            .map_err(BlobError::file("open", &path))?;
-        let mut head = match start < SNIFF_LEN as u64 {
-            true => Some(read_head(path.clone()).await?),
-            false => None,
+        let mut head = match start {
+            0 => Some(Vec::with_capacity(SNIFF_LEN)),
+            1..SNIFF_LEN_U64 => Some(read_head(path.clone()).await?),
+            _ => None,
         };
-        let mut hasher = (start == 0).then(Hasher::new);
+        let mut received = Received {
+            offset: start,
+            end: BodyEnd::Whole,
+            hasher: (start == 0).then(Hasher::new),
+            kind: None,
+        };
+        let mut writer = TempWriter::new(path.clone());
         let mut stream = body.into_data_stream();
-        let mut pending = Vec::with_capacity(WRITE_BYTES);
-        let mut offset = start;
-        let end = loop {
-            let chunk =
-                match tokio::time::timeout(self.limits.body_idle_timeout, stream.next()).await {
-                    Err(_) => break BodyEnd::Idle,
-                    Ok(None) => break BodyEnd::Whole,
-                    Ok(Some(Err(_))) => break BodyEnd::Broken,
-                    Ok(Some(Ok(chunk))) => chunk,
-                };
+        received.end = loop {
+            let next = match stream.next().now_or_never() {
+                Some(next) => next,
+                None => {
+                    // Nothing more has arrived yet: what has goes to the file first, so a
+                    // slow or stalled body is on disk (and in the offset) as it arrives.
+                    writer.write_pending().await?;
+                    match tokio::time::timeout(self.limits.body_idle_timeout, stream.next()).await {
+                        Err(_) => break BodyEnd::Idle,
+                        Ok(next) => next,
+                    }
+                }
+            };
+            let chunk = match next {
+                None => break BodyEnd::Whole,
+                Some(Err(_)) => break BodyEnd::Broken,
+                Some(Ok(chunk)) => chunk,
+            };
             let len = chunk.len() as u64;
-            if offset.saturating_add(len) > row.length {
-                drop(file);
+            if received.offset.saturating_add(len) > row.length {
+                drop(writer);
                 self.truncate(&path, start).await?;
                 let message = "the body runs past Upload-Length; none of it was kept".to_owned();
                 return Err(self.refuse(Refusal::TooLarge, BlobApiError::TooLarge(message)));
             }
-            // Gathered into writes of WRITE_BYTES: each write of the async file is a hop to
-            // the blocking pool, and bodies arrive in pieces of a few KiB.
-            pending.extend_from_slice(&chunk);
-            if pending.len() >= WRITE_BYTES {
-                file.write_all(&pending)
-                    .await
-                    .map_err(BlobError::file("write", &path))?;
-                pending.clear();
-            }
-            offset += len;
+            received.offset += len;
             Metrics::add(&self.metrics.blobs.bytes_received, len);
-            if let Some(hasher) = hasher.as_mut() {
+            if let Some(hasher) = received.hasher.as_mut() {
                 hasher.update(&chunk);
             }
             if let Some(buf) = head.as_mut() {
                 let want = SNIFF_LEN.saturating_sub(buf.len()).min(chunk.len());
                 buf.extend_from_slice(&chunk[..want]);
-                match sniff(buf, offset == row.length) {
+                match sniff(buf, received.offset == row.length) {
                     Sniff::NeedMore => {}
-                    Sniff::Image(_) => head = None,
+                    Sniff::Image(kind) => {
+                        received.kind = (start == 0).then_some(kind);
+                        head = None;
+                    }
                     Sniff::NotImage => {
-                        drop(file);
+                        drop(writer);
                         return Err(self.not_an_image(row).await);
                     }
                 }
             }
+            writer.push(&chunk).await?;
         };
         // What arrived before the body ended (whole, broken or idle) is kept.
-        file.write_all(&pending)
-            .await
-            .map_err(BlobError::file("write", &path))?;
-        file.flush()
-            .await
-            .map_err(BlobError::file("write", &path))?;
-        file.sync_data()
-            .await
-            .map_err(BlobError::file("fsync", &path))?;
-        Ok((offset, end, hasher))
+        writer.finish().await?;
+        Ok(received)
     }
 
     async fn truncate(&self, path: &std::path::Path, len: u64) -> Result<(), BlobError> {
@@ -370,13 +369,17 @@ impl Blobs {
 
     /// The last byte arrived: sniff, verify the hash, store (or drop as a duplicate), and record
     /// the uploader's claim.
-    async fn complete(&self, row: &UploadRow, hasher: Option<Hasher>) -> Result<(), BlobApiError> {
+    async fn complete(&self, row: &UploadRow, received: Received) -> Result<(), BlobApiError> {
         let path = self.temp_path(&row.id);
-        let head = read_head(path.clone()).await?;
-        let Sniff::Image(kind) = sniff(&head, true) else {
-            return Err(self.not_an_image(row).await);
+        // A body that carried the whole upload was sniffed on the way in.
+        let kind = match received.kind {
+            Some(kind) => kind,
+            None => match sniff(&read_head(path.clone()).await?, true) {
+                Sniff::Image(kind) => kind,
+                _ => return Err(self.not_an_image(row).await),
+            },
         };
-        let sha = match hasher {
+        let sha = match received.hasher {
             Some(hasher) => hasher.finish(),
             None => {
                 let path = path.clone();
@@ -409,6 +412,90 @@ impl Blobs {
             Metrics::add(&self.metrics.blobs.blob_bytes, row.length);
         }
         Metrics::add(&self.metrics.blobs.uploads_completed, 1);
+        Ok(())
+    }
+}
+
+/// What a `PATCH` body left in the temp file.
+struct Received {
+    /// The upload's offset now.
+    offset: u64,
+    end: BodyEnd,
+    /// The hash of every byte, when the body started the upload.
+    hasher: Option<Hasher>,
+    /// The image type, when the body started the upload and said it.
+    kind: Option<ImageType>,
+}
+
+const SNIFF_LEN_U64: u64 = SNIFF_LEN as u64;
+
+/// Appends to an upload's temp file in pieces of up to [`WRITE_BYTES`] (less when the body
+/// pauses), each written (and the last
+/// one fsynced) by one trip to the blocking pool that also carries the open file and the piece:
+/// bodies arrive in pieces of a few KiB, and a trip per piece, or a fresh buffer per write,
+/// would cost more than the write.
+struct TempWriter {
+    path: PathBuf,
+    /// Opened on the first write.
+    file: Option<std::fs::File>,
+    piece: Vec<u8>,
+}
+
+impl TempWriter {
+    fn new(path: PathBuf) -> Self {
+        TempWriter {
+            path,
+            file: None,
+            piece: Vec::with_capacity(WRITE_BYTES),
+        }
+    }
+
+    async fn push(&mut self, bytes: &[u8]) -> Result<(), BlobError> {
+        self.piece.extend_from_slice(bytes);
+        if self.piece.len() >= WRITE_BYTES {
+            self.write(false).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is gathered so far, if anything.
+    async fn write_pending(&mut self) -> Result<(), BlobError> {
+        match self.piece.is_empty() {
+            true => Ok(()),
+            false => self.write(false).await,
+        }
+    }
+
+    /// Writes what is left and fsyncs the file.
+    async fn finish(mut self) -> Result<(), BlobError> {
+        self.write(true).await
+    }
+
+    async fn write(&mut self, sync: bool) -> Result<(), BlobError> {
+        use std::io::Write as _;
+        let (path, file, mut piece) = (
+            self.path.clone(),
+            self.file.take(),
+            std::mem::take(&mut self.piece),
+        );
+        let (file, piece) = blocking(move || {
+            let mut file = match file {
+                Some(file) => file,
+                None => std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&path)
+                    .map_err(BlobError::file("open", &path))?,
+            };
+            file.write_all(&piece)
+                .map_err(BlobError::file("write", &path))?;
+            if sync {
+                file.sync_data().map_err(BlobError::file("fsync", &path))?;
+            }
+            piece.clear();
+            Ok((file, piece))
+        })
+        .await?;
+        (self.file, self.piece) = (Some(file), piece);
         Ok(())
     }
 }

@@ -126,10 +126,14 @@ pub(super) fn set_upload(
     url: Option<&str>,
     sent: u64,
 ) -> Result<(), StoreError> {
-    conn.execute(
-        "UPDATE blobs SET upload_url = ?2, sent = ?3 WHERE sha256 = ?1",
-        params![hash.as_str(), url, sent as i64],
-    )?;
+    // Without waiting for an fsync: progress lost to a power cut (never to the app being
+    // killed) only means asking the server again, or sending this photo again from the start.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    let updated = conn
+        .prepare_cached("UPDATE blobs SET upload_url = ?2, sent = ?3 WHERE sha256 = ?1")
+        .and_then(|mut update| update.execute(params![hash.as_str(), url, sent as i64]));
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    updated?;
     Ok(())
 }
 
