@@ -5,7 +5,7 @@ use enlace_core::store::{self, Deleted as CoreDeleted, Order as CoreOrder};
 
 ffi_enum! {
     /// The kinds of documents.
-    pub enum DocumentKind mirrors CoreKind { ClientVisit, Storecheck, MeetingNote, ActionItem }
+    pub enum DocumentKind mirrors CoreKind { ClientVisit, Storecheck, MeetingNote, ActionItem, Catalog }
 }
 
 ffi_enum! {

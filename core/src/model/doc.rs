@@ -9,7 +9,8 @@ use automerge::{
 
 use super::migrate::read_schema_version;
 use super::{
-    ActionItem, ClientVisit, Document, DocumentKind, Listing, MeetingNote, ModelError, Storecheck,
+    ActionItem, Catalog, ClientVisit, Document, DocumentKind, Listing, MeetingNote, ModelError,
+    Storecheck,
 };
 
 /// The raw root `kind` string ("" when missing or not a string).
@@ -150,6 +151,7 @@ pub fn listing_of<R: ReadDoc + autosurgeon::ReadDoc>(doc: &R) -> Result<Listing,
         Some(DocumentKind::Storecheck) => Ok(hydrate_document::<Storecheck, _>(doc)?.listing()),
         Some(DocumentKind::MeetingNote) => Ok(hydrate_document::<MeetingNote, _>(doc)?.listing()),
         Some(DocumentKind::ActionItem) => Ok(hydrate_document::<ActionItem, _>(doc)?.listing()),
+        Some(DocumentKind::Catalog) => Ok(hydrate_document::<Catalog, _>(doc)?.listing()),
         None => Err(ModelError::UnknownKind { found }),
     }
 }
@@ -181,6 +183,7 @@ pub fn to_json<R: ReadDoc + autosurgeon::ReadDoc>(
             let a: ActionItem = hydrate_document(doc)?;
             obj.insert("status".into(), a.status().as_str().into());
         }
+        Some(DocumentKind::Catalog) => {}
         Some(DocumentKind::MeetingNote) => {
             let m: MeetingNote = hydrate_document(doc)?;
             if let Some(cr) = obj

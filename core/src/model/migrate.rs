@@ -74,6 +74,8 @@ fn v0_to_v1(doc: &mut AutoCommit, kind: DocumentKind) -> Result<(), ModelError> 
         DocumentKind::ClientVisit => status_to_lifecycle::<VisitStatus>(doc, &ROOT, "status"),
         DocumentKind::Storecheck => status_to_lifecycle::<StorecheckStatus>(doc, &ROOT, "status"),
         DocumentKind::ActionItem => status_to_lifecycle::<ActionItemStatus>(doc, &ROOT, "status"),
+        // Catalogs were born at schema 1: nothing to move.
+        DocumentKind::Catalog => Ok(()),
         DocumentKind::MeetingNote => {
             let report = match doc.get(ROOT, "contact_report")? {
                 Some((Value::Object(automerge::ObjType::Map), id)) => id,

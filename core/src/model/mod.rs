@@ -23,6 +23,7 @@ mod macros;
 pub mod action_item;
 pub mod authority;
 pub mod automerge_ids;
+pub mod catalog;
 pub mod client_visit;
 pub mod common;
 pub mod doc;
@@ -43,6 +44,7 @@ pub mod time;
 pub mod utf16;
 
 pub use action_item::{ActionItem, ActionItemStatus};
+pub use catalog::Catalog;
 pub use client_visit::{ClientVisit, VisitStatus};
 pub use common::{GeoPoint, IdSet, SnapshotRef};
 pub use doc::{
@@ -75,15 +77,19 @@ pub enum DocumentKind {
     MeetingNote,
     /// One follow-up task with one owner.
     ActionItem,
+    /// An account's reference data (stores, products, assortments, contacts, visit plans),
+    /// written only by the server.
+    Catalog,
 }
 
 impl DocumentKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [DocumentKind; 4] = [
+    pub const ALL: [DocumentKind; 5] = [
         DocumentKind::ClientVisit,
         DocumentKind::Storecheck,
         DocumentKind::MeetingNote,
         DocumentKind::ActionItem,
+        DocumentKind::Catalog,
     ];
 
     /// The value stored in a document's root `kind` field.
@@ -93,6 +99,7 @@ impl DocumentKind {
             DocumentKind::Storecheck => "storecheck",
             DocumentKind::MeetingNote => "meeting_note",
             DocumentKind::ActionItem => "action_item",
+            DocumentKind::Catalog => "catalog",
         }
     }
 
