@@ -73,6 +73,7 @@ impl TestServer {
         let task = tokio::spawn(enlace_server::run(listener, config, async move {
             let _ = stopped.await;
         }));
+        wait_until_ready(addr, &task).await;
         TestServer {
             addr,
             data_dir: data_dir.to_owned(),
@@ -142,4 +143,28 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, Str
         .map(|(_, b)| b.to_owned())
         .unwrap_or_default();
     Ok((status, body))
+}
+
+/// Waits until the server answers `/readyz` (it opens its databases after the port is bound):
+/// a test that then runs `enlace-server admin` on the same data directory, or calls the API,
+/// must not race the server's start. Returns early if the server task ended (the test then
+/// fails on its own, with the server's error).
+async fn wait_until_ready<T>(addr: std::net::SocketAddr, task: &tokio::task::JoinHandle<T>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::time::Instant::now() < deadline && !task.is_finished() {
+        if let Ok(mut stream) = tokio::net::TcpStream::connect(addr).await {
+            let asked = stream
+                .write_all(b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .await;
+            let mut answer = Vec::new();
+            if asked.is_ok()
+                && stream.read_to_end(&mut answer).await.is_ok()
+                && answer.starts_with(b"HTTP/1.1 200")
+            {
+                return;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }
