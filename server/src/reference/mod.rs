@@ -81,3 +81,15 @@ pub enum ReferenceError {
 pub fn catalog_id(org: &OrgId, account: &crate::directory::AccountId) -> DocumentId {
     enlace_core::model::Catalog::id_for(org.as_str(), account.as_str())
 }
+
+/// Imports a file into `org` without writing catalogs: the command line's import, whose
+/// catalogs a server on the same data directory writes (`publish::watch`).
+pub fn import_rows(
+    db: &ReferenceDb,
+    org: &OrgId,
+    kind: ReferenceKind,
+    text: &[u8],
+    importer: &Importer,
+) -> Result<ImportOutcome, ReferenceError> {
+    import::import(&mut db.conn(), org, kind, text, importer)
+}
