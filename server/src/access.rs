@@ -314,6 +314,11 @@ impl ServerPolicy {
                 // repaired, not refused: refusing would leave the writer's replica diverged.
                 match authority::check_write(after, before, *kind, writer) {
                     Ok(()) => Ok(Accepted::default()),
+                    // A catalog is the server's from the first byte to the last: there is no
+                    // field to put back, so a client's change to one is refused whole.
+                    Err(violation) if *kind == DocumentKind::Catalog => {
+                        Err(Refused::Authority(violation).into())
+                    }
                     Err(_) => {
                         let kind = *kind;
                         Ok(Accepted {

@@ -98,6 +98,8 @@ pub(crate) fn parse(kind: ReferenceKind, text: &[u8]) -> Result<Vec<(u64, Row)>,
             }
         }
     }
+    // Line numbers come from byte offsets: the reader's own line count skips blank lines.
+    let mut lines = LineCounter::new(text);
     let mut rows = Vec::new();
     let mut errors = LineErrors::default();
     let mut seen: HashMap<String, u64> = HashMap::new();
@@ -105,13 +107,13 @@ pub(crate) fn parse(kind: ReferenceKind, text: &[u8]) -> Result<Vec<(u64, Row)>,
         let record = match record {
             Ok(record) => record,
             Err(e) => {
-                let line = e.position().map_or(0, csv::Position::line);
+                let line = e.position().map_or(0, |p| lines.at(p.byte()));
                 errors.push(line, format!("unreadable: {e}"));
                 // A broken quote swallows the rest: what follows cannot be trusted.
                 break;
             }
         };
-        let line = record.position().map_or(0, csv::Position::line);
+        let line = record.position().map_or(0, |p| lines.at(p.byte()));
         if record.iter().all(<[u8]>::is_empty) {
             continue;
         }
@@ -143,6 +145,43 @@ pub(crate) fn parse(kind: ReferenceKind, text: &[u8]) -> Result<Vec<(u64, Row)>,
         Ok(rows)
     } else {
         Err(errors)
+    }
+}
+
+/// 1-based line numbers of byte offsets, asked in increasing order.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        LineCounter {
+            text,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the record the reader places at `offset` (not before the last one asked).
+    fn at(&mut self, offset: u64) -> u64 {
+        let mut end = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        // The reader's position of a record after blank lines is the first blank line's.
+        while matches!(self.text.get(end), Some(b'\r' | b'\n')) {
+            end += 1;
+        }
+        if end > self.offset {
+            let newlines = self.text[self.offset..end]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
+            self.line += newlines as u64;
+            self.offset = end;
+        }
+        self.line
     }
 }
 
