@@ -101,7 +101,7 @@ fn the_command_line_imports_and_the_server_writes_the_catalogs() {
     let server = ServerProcess::spawn_authenticated(binary(), data.path(), &[], PATIENCE);
     let dir = tempfile::tempdir().expect("phone");
     let jr = Arc::new(Store::open(dir.path().join("phone.sqlite")).expect("store"));
-    let mut config = ClientConfig::new(&server.url()).with_token(agency.token("jr"));
+    let mut config = ClientConfig::new(server.url()).with_token(agency.token("jr"));
     config.backoff_initial = Duration::from_millis(50);
     config.backoff_max = Duration::from_millis(400);
     let client = SyncClient::start(jr.clone(), config).expect("client");
