@@ -12,8 +12,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::body::Body;
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -22,10 +22,14 @@ use serde_json::json;
 use super::ApiError;
 use super::caller::Caller;
 use crate::directory::{AccountId, Role};
+use crate::listener::RequestDeadline;
 use crate::reference::manage::{self, MAX_PAGE};
 use crate::reference::publish::Catalogs;
 use crate::reference::{Importer, ReferenceError, ReferenceKind};
 use crate::routes::AppState;
+
+/// Longest a file may take to arrive once the caller is known.
+const MAX_UPLOAD_TIME: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// What the caller may manage: everything (admin), the accounts they direct, or nothing (403).
 fn importer(caller: &Caller) -> Result<Importer, ApiError> {
@@ -90,13 +94,32 @@ pub(super) async fn import(
     State(state): State<AppState>,
     caller: Caller,
     Path(word): Path<String>,
-    body: Bytes,
+    Extension(deadline): Extension<RequestDeadline>,
+    body: Body,
 ) -> Result<Response, ApiError> {
     let catalogs = catalogs(&state)?;
     let importer = importer(&caller)?;
     let kind = kind(&word)?;
     let org = caller.user.org.clone();
-    match catalogs.import(org, kind, body.to_vec(), importer).await {
+    // The caller may import: a large file, and writing the catalogs it changes, may take longer
+    // than a request may take to arrive. The file is bounded in size and in time instead.
+    deadline.lift();
+    let limit = crate::reference::MAX_FILE_BYTES;
+    let text = match tokio::time::timeout(MAX_UPLOAD_TIME, axum::body::to_bytes(body, limit)).await
+    {
+        Ok(Ok(text)) => text,
+        Ok(Err(_)) => {
+            return Err(ApiError::BadRequest(format!(
+                "the file could not be read whole, or is larger than {limit} bytes: split it"
+            )));
+        }
+        Err(_) => {
+            return Err(ApiError::BadRequest(
+                "the file took too long to arrive".into(),
+            ));
+        }
+    };
+    match catalogs.import(org, kind, text.to_vec(), importer).await {
         Ok(outcome) => Ok(Json(outcome).into_response()),
         Err(error) => Ok(answer(&caller, error)),
     }
