@@ -124,4 +124,24 @@ fn the_command_line_imports_and_the_server_writes_the_catalogs() {
         })
         .expect("the renamed product reached the phone");
     client.stop();
+
+    // After a crash, the server knows the catalogs it made: a later import updates them.
+    server.kill_9();
+    let answer = import(
+        data.path(),
+        files.path(),
+        "products",
+        &reference::products("Leche Austral"),
+    );
+    assert_eq!(answer["changed"], 1, "{answer}");
+    let server = ServerProcess::spawn_authenticated(binary(), data.path(), &[], PATIENCE);
+    let mut config = ClientConfig::new(server.url()).with_token(agency.token("jr"));
+    config.backoff_initial = Duration::from_millis(50);
+    let client = SyncClient::start(jr.clone(), config).expect("client");
+    client
+        .wait_for(LONG, || {
+            catalog(&jr).is_some_and(|c| c.products[&gtin13(MILK)].name == "Leche Austral")
+        })
+        .expect("the catalog written after the restart reached the phone");
+    client.stop();
 }

@@ -43,6 +43,17 @@ fn catalog(store: &Store, account: &str) -> Option<Catalog> {
     store.get::<Catalog>(Catalog::id_for("andes", account)).ok()
 }
 
+/// The size of the last catalog change the server logged (`catalog written ... bytes=N`).
+fn last_catalog_change(server: &ServerProcess) -> usize {
+    let log = String::from_utf8_lossy(&server.log()).into_owned();
+    log.lines()
+        .filter(|line| line.contains("catalog written"))
+        .filter_map(|line| line.split("bytes=").nth(1))
+        .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
+        .next_back()
+        .expect("the server logged a catalog change")
+}
+
 #[test]
 fn phones_receive_their_accounts_catalogs_and_cannot_write_them() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -131,6 +142,12 @@ fn phones_receive_their_accounts_catalogs_and_cannot_write_them() {
         })
         .expect("the renamed product reached the phone");
     assert_eq!(catalog(&jr, "acme").expect("acme").version, version + 1);
+    // The server reconciled one product, not the catalog again: its change is small.
+    let change = last_catalog_change(&server);
+    assert!(
+        change < 1024,
+        "renaming one product made a change of {change} bytes"
+    );
 
     // The same file again: nothing changes, so the next change is exactly one version later.
     let answer = runtime.block_on(import(

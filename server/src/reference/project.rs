@@ -31,16 +31,21 @@ pub(crate) fn project(
     let a = account.as_str();
     let mut catalog = Catalog::new(Catalog::id_for(o, a), entity(a)?);
 
-    // Assortment: cluster rows first, then each store's own rows over them.
+    // Assortment: cluster rows first, then each store's own rows over them. Two joins, each
+    // on an index (a join on "code or cluster" scans every store for every row).
     let mut stmt = tx.prepare_cached(
         "SELECT s.code, r.gtin, r.must_stock, r.target_facings, r.target_price, r.currency,
-                r.store_code = ''
+                0 AS own
          FROM ref_assortments r
-         JOIN ref_stores s ON s.org_id = r.org_id
-              AND ((r.store_code <> '' AND s.code = r.store_code)
-                   OR (r.cluster <> '' AND s.cluster = r.cluster))
-         WHERE r.org_id = ?1 AND r.account_id = ?2
-         ORDER BY r.store_code = '' DESC",
+         JOIN ref_stores s ON s.org_id = r.org_id AND s.cluster = r.cluster
+         WHERE r.org_id = ?1 AND r.account_id = ?2 AND r.cluster <> ''
+         UNION ALL
+         SELECT r.store_code, r.gtin, r.must_stock, r.target_facings, r.target_price, r.currency,
+                1 AS own
+         FROM ref_assortments r
+         JOIN ref_stores s ON s.org_id = r.org_id AND s.code = r.store_code
+         WHERE r.org_id = ?1 AND r.account_id = ?2 AND r.store_code <> ''
+         ORDER BY own",
     )?;
     let mut rows = stmt.query(params![o, a])?;
     while let Some(row) = rows.next()? {
