@@ -119,6 +119,11 @@ impl SharedAccess {
         self.lock().registry.get(doc).cloned()
     }
 
+    /// Registers a document the server made itself (a catalog), unless it is registered.
+    pub(crate) fn register(&self, doc: DocumentId, entry: Registered) {
+        self.lock().registry.entry(doc).or_insert(entry);
+    }
+
     /// Who a connection authenticated as, if it is open and authenticated.
     pub(crate) fn user_of(&self, conn: ConnectionId) -> Option<UserKey> {
         self.lock().conns.get(&conn).map(|p| p.user.clone())
@@ -309,6 +314,11 @@ impl ServerPolicy {
                 // repaired, not refused: refusing would leave the writer's replica diverged.
                 match authority::check_write(after, before, *kind, writer) {
                     Ok(()) => Ok(Accepted::default()),
+                    // A catalog is the server's from the first byte to the last: there is no
+                    // field to put back, so a client's change to one is refused whole.
+                    Err(violation) if *kind == DocumentKind::Catalog => {
+                        Err(Refused::Authority(violation).into())
+                    }
                     Err(_) => {
                         let kind = *kind;
                         Ok(Accepted {
@@ -331,6 +341,10 @@ impl ServerPolicy {
                 };
                 // A document names an account of its creator's organisation.
                 let account = AccountKey::new(user.org.clone(), account);
+                // The account's catalog id is the server's to create (`crate::reference`).
+                if *doc == crate::reference::catalog_id(&account.org, &account.id) {
+                    return Err(Refused::Reserved.into());
+                }
                 if !state.snapshot.may_create_in(&user, &account) {
                     return Err(Refused::NotOnTeam(account.id).into());
                 }
@@ -379,6 +393,8 @@ enum Refused {
     Unclassified,
     #[error("malformed account_id {0:?}")]
     MalformedAccount(String),
+    #[error("this document id is reserved for the account's catalog")]
+    Reserved,
     #[error("not on the team of account {0}")]
     NotOnTeam(AccountId),
     #[error(transparent)]

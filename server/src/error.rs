@@ -46,6 +46,9 @@ pub enum ServerError {
     /// The blob service (`blobs.sqlite3`, the blob directories) could not be opened.
     #[error("opening the blob store")]
     Blobs(#[source] crate::blobs::BlobError),
+    /// The reference tables (in the directory file) could not be opened.
+    #[error("opening the reference tables")]
+    Reference(#[source] crate::reference::ReferenceError),
     /// A socket or thread operation failed.
     #[error("io")]
     Io(#[from] std::io::Error),

@@ -58,6 +58,7 @@ pub mod metrics;
 pub mod metrics_access;
 pub(crate) mod outbox;
 mod preflight;
+pub mod reference;
 mod routes;
 pub mod shutdown;
 mod storage_io;
@@ -223,6 +224,26 @@ pub async fn run(
         }
         None => None,
     };
+    // Reference data and the catalog documents made from it.
+    let catalogs = match &authenticated {
+        Some((_, shared)) => {
+            let (data_dir, path, hub, shared) = (
+                config.data_dir.clone(),
+                database.clone(),
+                hub_tx.clone(),
+                shared.clone(),
+            );
+            let actor = commands::server_actor(&storage_id);
+            let opened = tokio::task::spawn_blocking(move || {
+                reference::publish::Catalogs::open(&data_dir, &path, actor, hub, shared)
+            })
+            .await
+            .map_err(|_| ServerError::Internal("opening the reference tables panicked"))?
+            .map_err(ServerError::Reference)?;
+            Some(Arc::new(opened))
+        }
+        None => None,
+    };
     let auth = authenticated.map(|(directory, shared)| {
         Arc::new(AuthState::new(
             Arc::new(directory),
@@ -236,6 +257,11 @@ pub async fn run(
     }
     if let Some(blobs) = &blobs {
         tracker.spawn(blobs::gc::every(blobs.clone(), token.clone()));
+    }
+    if let Some(catalogs) = &catalogs {
+        // Writes at once the catalogs a previous run left to do, then those the `admin`
+        // command marks.
+        tracker.spawn(reference::publish::watch(catalogs.clone(), token.clone()));
     }
     if let Some(commands) = &commands {
         tracker.spawn(commands::silence::watch(
@@ -263,6 +289,7 @@ pub async fn run(
         metrics_token: config.metrics.token.clone().map(Arc::new),
         commands,
         blobs: blobs.clone(),
+        catalogs,
     };
     let metrics_route = match config.metrics.listen {
         None => MetricsRoute::Main,

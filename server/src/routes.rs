@@ -40,6 +40,8 @@ pub(crate) struct AppState {
     pub commands: Option<Arc<crate::commands::Commands>>,
     /// Photo blobs: uploads, downloads, thumbnails (`None` on an open server).
     pub blobs: Option<Arc<crate::blobs::Blobs>>,
+    /// Reference data and catalogs (`None` on an open server).
+    pub catalogs: Option<Arc<crate::reference::publish::Catalogs>>,
 }
 
 /// Where `/metrics` is served.

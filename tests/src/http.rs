@@ -85,6 +85,31 @@ pub async fn call(
         .expect("the server answers")
 }
 
+/// Sends `method path` with a raw body (a CSV file) of `content_type`, as [`request`] does.
+pub async fn request_bytes(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    content_type: &str,
+    body: &[u8],
+) -> io::Result<HttpResponse> {
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(token) = bearer {
+        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    head.push_str(&format!(
+        "Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    ));
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    parse_response(&raw)
+}
+
 /// The bytes of one request. `Content-Length` is always sent for a body (and `0` for a body-less
 /// `POST`/`PUT`, which some servers insist on).
 fn encode_request(

@@ -18,6 +18,7 @@ pub mod matrix;
 pub mod node;
 pub mod process;
 pub mod raw;
+pub mod reference;
 pub mod rng;
 pub mod server;
 pub mod throttle;

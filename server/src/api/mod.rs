@@ -5,6 +5,7 @@
 //!   people they may see, a document's registration; and websocket tickets.
 //! - `admin`: the directory of the admin's own organisation.
 //! - `commands`: the moves only the server makes in a document (`crate::commands`).
+//! - `reference`: reference data (stores, products, assortments, contacts, visit plans) as CSV.
 
 mod admin;
 mod calendar;
@@ -12,6 +13,7 @@ mod caller;
 mod commands;
 mod error;
 mod me;
+mod reference;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -64,5 +66,15 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/v1/admin/tokens", post(admin::issue_token))
         .route("/v1/admin/calendar", get(calendar::get).put(calendar::put))
         .route("/v1/admin/tokens/{token}", delete(admin::revoke_token))
+        .route(
+            "/v1/admin/reference/{kind}/import",
+            // A CSV file, not a JSON body: its own, larger limit.
+            post(reference::import).layer(DefaultBodyLimit::max(crate::reference::MAX_FILE_BYTES)),
+        )
+        .route("/v1/admin/reference/{kind}", get(reference::list))
+        .route(
+            "/v1/admin/reference/{kind}/{*key}",
+            delete(reference::delete),
+        )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }

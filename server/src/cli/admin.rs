@@ -156,6 +156,12 @@ pub(crate) enum AdminCommand {
     /// Rebuild the index of which documents reference which blobs from the stored documents.
     /// Stop the server first: a running server rebuilds it itself when it needs to.
     RebuildBlobRefs,
+    /// Reference data (stores, products, assortments, contacts, visit plans) as CSV; catalogs
+    /// are written by the server on this data directory.
+    Reference {
+        #[command(subcommand)]
+        command: super::reference::ReferenceCommand,
+    },
     /// Set an organisation's working calendar from a JSON file: `{"zone":
     /// "America/Santiago", "working_days": ["monday", ...], "holidays": ["2026-09-18", ...]}`.
     SetCalendar {
@@ -172,6 +178,9 @@ pub(crate) enum AdminCommand {
 pub(crate) fn run(args: &AdminArgs) -> ExitCode {
     if let AdminCommand::Calendar { org } | AdminCommand::SetCalendar { org, .. } = &args.command {
         return print(calendar(args, org));
+    }
+    if let AdminCommand::Reference { command } = &args.command {
+        return super::reference::run(&args.data, command);
     }
     if let AdminCommand::GcBlobs { .. } | AdminCommand::RebuildBlobRefs = &args.command {
         return print(super::blobs::run(&args.data, &args.command));
@@ -278,6 +287,7 @@ fn execute(d: &Directory, command: &AdminCommand) -> Result<Value, DirectoryErro
         AdminCommand::Calendar { .. }
         | AdminCommand::SetCalendar { .. }
         | AdminCommand::GcBlobs { .. }
+        | AdminCommand::Reference { .. }
         | AdminCommand::RebuildBlobRefs => Value::Null,
     })
 }

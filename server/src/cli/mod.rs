@@ -5,6 +5,7 @@ mod admin;
 mod blobs;
 mod escape;
 mod logging;
+mod reference;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -459,7 +459,7 @@ fn log_row(
 
 /// The server's automerge actor: derived from its store's id, so it is the same across
 /// restarts and distinct from every device's (random) actor.
-fn server_actor(storage_id: &StorageId) -> ActorId {
+pub(crate) fn server_actor(storage_id: &StorageId) -> ActorId {
     let digest = ring::digest::digest(
         &ring::digest::SHA256,
         format!("enlace-server-actor:{storage_id}").as_bytes(),

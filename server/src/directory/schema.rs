@@ -9,7 +9,7 @@ use super::DirectoryError;
 type Migration = migrations::Step<DirectoryError>;
 
 /// Every upgrade, in order. Append only.
-const MIGRATIONS: &[Migration] = &[to_v1, to_v2];
+const MIGRATIONS: &[Migration] = &[to_v1, to_v2, to_v3];
 
 /// The schema version this code writes.
 pub(crate) const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -192,6 +192,12 @@ fn to_v2(tx: &Transaction<'_>) -> Result<(), DirectoryError> {
         )));
     }
     Ok(())
+}
+
+/// Reference data (stores, products, assortments, contacts, visit plans) and the accounts whose
+/// catalog documents are not yet up to date with it: see `crate::reference::schema`.
+fn to_v3(tx: &Transaction<'_>) -> Result<(), DirectoryError> {
+    Ok(crate::reference::schema::create(tx)?)
 }
 
 /// Refuses the upgrade to case-insensitive ids if two ids would become one.
