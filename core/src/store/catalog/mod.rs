@@ -143,8 +143,9 @@ impl Store {
 
     /// The contacts of `account`, by name (then id).
     pub fn contacts(&self, account: &EntityId) -> Result<Vec<Contact>, CatalogError> {
-        let mut contacts =
-            self.with_catalog_of(account, |c| c.contacts.values().cloned().collect::<Vec<_>>())?;
+        let mut contacts = self.with_catalog_of(account, |c| {
+            c.contacts.values().cloned().collect::<Vec<_>>()
+        })?;
         contacts.sort_by(|a, b| (&a.name, a.id.as_str()).cmp(&(&b.name, b.id.as_str())));
         Ok(contacts)
     }
