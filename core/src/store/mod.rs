@@ -60,7 +60,8 @@ pub use blobs::{
 };
 pub use cache::DEFAULT_CACHE_BYTES;
 pub use catalog::{
-    AccountStore, CatalogError, MAX_SEARCH_LIMIT, PlannedVisit, storecheck_from_assortment,
+    AccountStore, CatalogError, MAX_CACHED_CATALOGS, MAX_SEARCH_LIMIT, PlannedVisit,
+    storecheck_from_assortment,
 };
 pub use catch_up::PendingCatchUp;
 #[cfg(feature = "testing")]

@@ -4,14 +4,16 @@
 //!
 //! Everything here reads only the local store, so it works offline: a catalog is a document
 //! the server writes and sync brings, found through the listing index (kind `catalog`, its
-//! account) and read through [`Store::read`] (the loaded-document cache, else the value
-//! snapshot, else the CRDT), without copying the whole catalog for one answer.
+//! account) and read once into memory (`cache`), so each call reads it in place rather than parsing or
+//! copying the whole catalog for one answer.
 //!
+//! - `cache`: the catalogs read lately, kept hydrated.
 //! - `error`: [`CatalogError`].
 //! - `week`: [`Store::visit_plan_week`] and [`PlannedVisit`].
 //! - `storecheck`: [`Store::create_storecheck_from_assortment`].
 //! - `recipients`: [`Store::add_recipient_from_contact`].
 
+mod cache;
 mod error;
 mod recipients;
 mod storecheck;
@@ -27,6 +29,8 @@ use crate::model::catalog::{CatalogProduct, CatalogStore, Contact};
 use crate::model::limits::MAX_SHORT;
 use crate::model::{Catalog, DocumentKind};
 
+pub(super) use cache::CatalogCache;
+pub use cache::MAX_CACHED_CATALOGS;
 pub use error::CatalogError;
 pub use storecheck::storecheck_from_assortment;
 pub use week::PlannedVisit;
@@ -69,7 +73,7 @@ impl Store {
         f: impl FnOnce(&Catalog) -> R,
     ) -> Result<Option<R>, StoreError> {
         match self.catalog_id(account)? {
-            Some(id) => self.read(id, f).map(Some),
+            Some(id) => Ok(Some(f(self.catalog_value(id)?.as_ref()))),
             None => Ok(None),
         }
     }
@@ -101,12 +105,11 @@ impl Store {
     pub fn stores_of_my_accounts(&self) -> Result<Vec<AccountStore>, StoreError> {
         let mut out = Vec::new();
         for listed in self.catalog_documents()? {
-            self.read(listed.id, |c: &Catalog| {
-                out.extend(c.stores.values().map(|store| AccountStore {
-                    account_id: c.account_id.clone(),
-                    store: store.clone(),
-                }));
-            })?;
+            let c = self.catalog_value(listed.id)?;
+            out.extend(c.stores.values().map(|store| AccountStore {
+                account_id: c.account_id.clone(),
+                store: store.clone(),
+            }));
         }
         out.sort_by(|a, b| {
             (&a.store.name, &a.store.code, a.account_id.as_str()).cmp(&(

@@ -44,9 +44,8 @@ impl Store {
         }
         let mut out = Vec::new();
         for listed in self.catalog_documents()? {
-            self.read(listed.id, |c: &Catalog| {
-                out.extend(planned_in_week(c, user_id, day));
-            })?;
+            let catalog = self.catalog_value(listed.id)?;
+            out.extend(planned_in_week(&catalog, user_id, day));
         }
         out.sort_by(|a, b| {
             (&a.date, a.account_id.as_str(), a.plan_id.as_str()).cmp(&(
