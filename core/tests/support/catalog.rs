@@ -29,7 +29,7 @@ pub fn is_own(i: usize) -> bool {
 /// The target of the `j`-th product of a store's assortment.
 pub fn target(j: usize) -> Target {
     Target {
-        must_stock: j % 2 == 0,
+        must_stock: j.is_multiple_of(2),
         target_facings: Some((j % 5 + 1) as i64),
         target_price: Some(Money::new(990 + 10 * j as i64, "CLP").expect("money")),
     }

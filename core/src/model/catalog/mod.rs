@@ -141,7 +141,7 @@ impl Target {
         Expected {
             must_stock: self.must_stock,
             target_facings: self.target_facings,
-            target_price: self.target_price.clone(),
+            target_price: self.target_price,
         }
     }
 }
