@@ -353,3 +353,58 @@ fn contacts_are_listed_by_name_and_go_into_a_distribution_list() {
         Err(CatalogError::Store(StoreError::NotFound(_)))
     ));
 }
+
+#[test]
+fn a_catalog_arriving_through_sync_is_read_and_its_changes_replace_the_cached_copy() {
+    // The "server" writes the catalog; the phone only merges its bytes, as sync does.
+    let server = Store::open_in_memory().expect("server");
+    let phone = Store::open_in_memory().expect("phone");
+    let c = catalog("acc-1", 3, 20, 10);
+    server.create(&c).expect("stored");
+    let send = |to: &Store| {
+        let mut doc = server.load_raw(c.id).expect("load").expect("stored");
+        to.merge_from::<Catalog>(c.id, &doc.save()).expect("merged");
+    };
+    send(&phone);
+    let account = id("acc-1");
+    let code = store_code(1);
+    let first = phone
+        .create_storecheck_from_assortment(&account, &code, id("exec-1"), now())
+        .expect("created");
+    assert_eq!(
+        phone
+            .get::<Storecheck>(first)
+            .expect("read")
+            .catalog_version,
+        "1"
+    );
+
+    server
+        .update::<Catalog, _>(c.id, |c| {
+            c.version = 5;
+            c.stores.get_mut(&code).expect("store").name = "Cambiado".into();
+            Ok(())
+        })
+        .expect("changed");
+    send(&phone);
+    let second = phone
+        .create_storecheck_from_assortment(&account, &code, id("exec-1"), now())
+        .expect("created");
+    let second: Storecheck = phone.get(second).expect("read");
+    assert_eq!(
+        second.catalog_version, "5",
+        "the merged change, not the cached copy"
+    );
+    assert_eq!(second.store.name, "Cambiado");
+    let first: Storecheck = phone.get(first).expect("read");
+    assert_eq!(first.catalog_version, "1");
+    assert_ne!(first.store.name, "Cambiado");
+    assert_eq!(
+        phone
+            .catalog(&account)
+            .expect("read")
+            .expect("there")
+            .version,
+        5
+    );
+}

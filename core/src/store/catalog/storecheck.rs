@@ -4,6 +4,11 @@
 //! and the catalog's version recorded, so the storecheck reads the same after the catalog
 //! changes; nothing in it points back into the catalog.
 //!
+//! The storecheck is built whole in memory and stored with one [`Store::create`] (one automerge
+//! change, one transaction, one fsync), not line by line: `catalog_storecheck_bench` measures
+//! a median of about 4 ms (release) for 60 lines with an account's catalog of 500 stores and
+//! 25,000 assortment rows on the phone, the read of the assortment taking 0.2 ms of it.
+//!
 //! How the assortment maps onto the storecheck model:
 //! - an own product (`is_own`) becomes an own line in `lines`, keyed by GTIN, with its
 //!   product snapshot and its [`Expected`](crate::model::storecheck::Expected) from the target;
