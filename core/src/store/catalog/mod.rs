@@ -4,8 +4,8 @@
 //!
 //! Everything here reads only the local store, so it works offline: a catalog is a document
 //! the server writes and sync brings, found through the listing index (kind `catalog`, its
-//! account) and read once into memory (`cache`), so each call reads it in place rather than parsing or
-//! copying the whole catalog for one answer.
+//! account) and read once into memory (`cache`), so each call reads it in place rather than
+//! parsing or copying the whole catalog for one answer.
 //!
 //! - `cache`: the catalogs read lately, kept hydrated.
 //! - `error`: [`CatalogError`].
@@ -50,7 +50,8 @@ pub struct AccountStore {
 }
 
 impl Store {
-    /// The id of the live catalog document of `account` on this phone, if one has synced.
+    /// The id of the live catalog document of `account` on this phone, if one has synced. The
+    /// server writes one per account; were there two, the most recently changed one counts.
     pub fn catalog_id(&self, account: &EntityId) -> Result<Option<DocumentId>, StoreError> {
         let query = Query::new()
             .kind(DocumentKind::Catalog)

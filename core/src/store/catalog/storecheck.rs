@@ -47,7 +47,10 @@ impl Store {
         })??;
         let lines = storecheck.lines.len() + storecheck.competitor_lines.len();
         let created = self.create(&storecheck)?;
-        tracing::debug!(document = %created, %account, store_code, lines, "storecheck from assortment");
+        tracing::debug!(
+            document = %created, %account, store_code, lines,
+            "storecheck from assortment"
+        );
         Ok(created)
     }
 }
