@@ -11,6 +11,8 @@
 //!   `document_record!`). The edits are core's own vocabularies (`StorecheckEdit`...), and the
 //!   value types (money, instants, lines, photos...) are core's own types: `enlace-core`'s
 //!   `uniffi` feature exports them in the `enlace_core` namespace, so nothing is restated here.
+//! - [`catalog`]: reference data synced from the server (stores, products, contacts, visit
+//!   plans) and the documents made from it.
 //! - [`commands`]: server commands (send a contact report, review a storecheck).
 //! - [`listing`]: lists and queries.
 //! - [`photos`]: attach photos, read their upload status, get a file to show.
@@ -26,6 +28,7 @@
 mod macros;
 
 pub mod action_item;
+pub mod catalog;
 pub mod client_visit;
 pub mod commands;
 pub mod listing;

@@ -260,3 +260,36 @@ impl From<ModelError> for EnlaceError {
         }
     }
 }
+
+impl From<crate::store::CatalogError> for EnlaceError {
+    fn from(e: crate::store::CatalogError) -> Self {
+        use crate::store::CatalogError as C;
+        match e {
+            C::NoCatalog { account } => EnlaceError::NotFound {
+                what: "catalog of account".into(),
+                id: account.to_string(),
+            },
+            C::UnknownStore { store_code, .. } => EnlaceError::NotFound {
+                what: "store".into(),
+                id: store_code,
+            },
+            C::UnknownContact { contact, .. } => EnlaceError::NotFound {
+                what: "contact".into(),
+                id: contact.to_string(),
+            },
+            ref e @ C::EmptyAssortment { .. } => EnlaceError::InvalidValue {
+                field: "store_code".into(),
+                reason: e.to_string(),
+            },
+            ref e @ C::NoAccount(_) => EnlaceError::InvalidValue {
+                field: "account_id".into(),
+                reason: e.to_string(),
+            },
+            C::BadInput { field, reason } => EnlaceError::InvalidValue {
+                field: field.into(),
+                reason,
+            },
+            C::Store(e) => e.into(),
+        }
+    }
+}

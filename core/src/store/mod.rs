@@ -12,6 +12,8 @@
 //! - [`Storage`]: the fallible raw interface the sync engine uses; [`Store`] implements it.
 //! - `batch`: group commit ([`Store::write_batch`]) and raw loads for a sync server.
 //! - `model_glue`: the few calls into the typed model.
+//! - `catalog`: the catalogs on the phone (stores, products, contacts, visit plans) and the
+//!   documents made from them ([`Store::create_storecheck_from_assortment`]).
 //! - `observe`: change observers ([`Store::add_observer`]).
 //! - `edit`: the phone's edit path, [`Store::edit`] (a batch of targeted edits, one change, one
 //!   write) and [`Store::read`]; `cache`: the documents in use, as handle and typed value;
@@ -30,6 +32,7 @@
 mod batch;
 mod blobs;
 mod cache;
+mod catalog;
 mod catch_up;
 mod documents;
 mod edit;
@@ -56,6 +59,10 @@ pub use blobs::{
     sniff_image,
 };
 pub use cache::DEFAULT_CACHE_BYTES;
+pub use catalog::{
+    AccountStore, CatalogError, MAX_CACHED_CATALOGS, MAX_SEARCH_LIMIT, PlannedVisit,
+    storecheck_from_assortment,
+};
 pub use catch_up::PendingCatchUp;
 #[cfg(feature = "testing")]
 pub(crate) use documents::load_strict;

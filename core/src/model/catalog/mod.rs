@@ -14,6 +14,7 @@
 //! server's reconcile of a new catalog touches only what changed.
 
 mod plan;
+mod search;
 
 use std::collections::BTreeMap;
 
@@ -27,7 +28,7 @@ use super::storecheck::{Expected, ProductSnapshot, StoreSnapshot};
 use super::{Document, DocumentKind, Listing, ModelError};
 use crate::ids::{DocumentId, EntityId};
 
-pub use plan::{VisitPlan, Weekday};
+pub use plan::{VisitPlan, Weekday, day_number};
 
 /// Most stores one account's catalog holds.
 pub const MAX_CATALOG_STORES: usize = 20_000;
@@ -254,17 +255,18 @@ impl Catalog {
             .collect()
     }
 
-    /// Products whose name, brand or GTIN contains `query` (case-insensitive, accents as
-    /// written), at most `limit`, in GTIN order.
+    /// Products whose name, brand or GTIN contains `query`, at most `limit`, in GTIN order.
+    /// Case and accents are ignored (`search::fold`): "triton" finds "Tritón", as a phone
+    /// keyboard types it.
     pub fn search_products(&self, query: &str, limit: usize) -> Vec<CatalogProduct> {
-        let query = query.trim().to_lowercase();
+        let query = search::fold(query.trim());
         self.products
             .values()
             .filter(|p| {
                 query.is_empty()
                     || p.gtin.contains(&query)
-                    || p.name.to_lowercase().contains(&query)
-                    || p.brand.to_lowercase().contains(&query)
+                    || search::fold(&p.name).contains(&query)
+                    || search::fold(&p.brand).contains(&query)
             })
             .take(limit)
             .cloned()

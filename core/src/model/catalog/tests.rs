@@ -103,6 +103,7 @@ fn the_assortment_of_a_store_lists_its_products_and_targets() {
     assert_eq!(lines[0].product.name, "Galletas Tritón");
     assert!(catalog.assortment_of("S2").is_empty());
     assert_eq!(catalog.search_products("tritón", 10).len(), 1);
+    assert_eq!(catalog.search_products("TRITON", 10).len(), 1);
     assert_eq!(catalog.search_products("MCKAY", 10).len(), 1);
     assert_eq!(catalog.search_products("780", 10).len(), 1);
     assert!(catalog.search_products("pepsi", 10).is_empty());

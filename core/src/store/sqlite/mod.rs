@@ -44,6 +44,7 @@ pub(super) use append::{append, append_to};
 
 use super::blobs::{BlobDir, DEFAULT_PHOTO_CACHE_BYTES};
 use super::cache::DocCache;
+use super::catalog::CatalogCache;
 use super::error::StoreError;
 use super::meta::{self, Identity};
 use super::observe::Observers;
@@ -67,6 +68,8 @@ pub struct Store {
     pub(in crate::store) blobs: Option<BlobDir>,
     /// The photo cache's budget in bytes.
     pub(in crate::store) photo_budget: AtomicU64,
+    /// The catalogs read lately.
+    pub(in crate::store) catalogs: CatalogCache,
 }
 
 const _: () = {
@@ -121,6 +124,7 @@ impl Store {
             cache: Mutex::new(DocCache::default()),
             blobs,
             photo_budget: AtomicU64::new(DEFAULT_PHOTO_CACHE_BYTES),
+            catalogs: CatalogCache::default(),
         })
     }
 
