@@ -149,7 +149,7 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, Str
 /// a test that then runs `enlace-server admin` on the same data directory, or calls the API,
 /// must not race the server's start. Returns early if the server task ended (the test then
 /// fails on its own, with the server's error).
-async fn wait_until_ready<T>(addr: std::net::SocketAddr, task: &tokio::task::JoinHandle<T>) {
+async fn wait_until_ready<T>(addr: SocketAddr, task: &tokio::task::JoinHandle<T>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while std::time::Instant::now() < deadline && !task.is_finished() {

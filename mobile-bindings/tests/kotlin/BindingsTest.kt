@@ -430,6 +430,19 @@ class TestServer(seed: (TestServer) -> Unit = {}, open: Boolean = true) : AutoCl
             ?: throw AssertionError("no $field in $out")
     }
 
+    /** Imports reference data of `kind` (CSV text) into organisation `org` with
+     * `enlace-server admin reference import`. */
+    fun importReference(org: String, kind: String, csv: String) {
+        val file = Files.createTempFile(dir, kind, ".csv")
+        Files.writeString(file, csv)
+        val run = ProcessBuilder(binary, "admin", "--data", dir.toString(), "reference", "import",
+            "--org", org, "--kind", kind, "--file", file.toString())
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start()
+        val out = run.inputStream.bufferedReader().readText()
+        check(run.waitFor() == 0 && out.contains("\"changed\"")) { "import of $kind failed: $out" }
+    }
+
     init {
         seed(this)
         val mode = if (open) listOf("--insecure-open") else listOf()
@@ -528,6 +541,50 @@ fun agency(tokens: MutableMap<String, String>) = TestServer(open = false, seed =
         tokens[name] = s.admin("token", "issue-token", "--org", org, "--user", user)
     }
 })
+
+fun aStorecheckFromTheCatalog(a: EnlaceStore) {
+    val tokens = mutableMapOf<String, String>()
+    TestServer(open = false, seed = { s ->
+        val org = s.admin("id", "create-org", "--name", "Agencia Andes")
+        s.admin("id", "create-account", "--org", org, "--id", "acme", "--name", "Acme")
+        for ((name, role) in listOf("ejecutiva" to "account_executive", "directora" to "account_director")) {
+            val user = s.admin("id", "create-user", "--org", org, "--name", name, "--email", "$name@andes.example", "--role", role)
+            s.admin("account", "add-member", "--org", org, "--account", "acme", "--user", user)
+            tokens[name] = s.admin("token", "issue-token", "--org", org, "--user", user)
+        }
+        s.importReference(org, "stores", "code,name,chain,format,address,region,lat,lon,cluster\n" +
+            "J042,Jumbo Costanera,Jumbo,hiper,Av. Andrés Bello 2425,RM,,,\n")
+        s.importReference(org, "products", "gtin,name,brand,category,owner_account\n" +
+            "7801234567894,Cabernet Reserva Tritón,Viña Sur,Vinos tintos,acme\n" +
+            "7801234567887,Carménère Gran Reserva,Viña Sur,Vinos tintos,acme\n")
+        s.importReference(org, "assortments", "account,store,gtin,must_stock,target_facings,target_price,currency\n" +
+            "acme,J042,7801234567894,true,6,4990,CLP\n" +
+            "acme,J042,7801234567887,true,4,6990,CLP\n")
+    }).use { server ->
+        a.startSync(server.url, tokens["ejecutiva"])
+        check(waitUntil { a.catalogVersion("acme") != null }) { "the catalog arrived" }
+        checkEq(a.storesOfMyAccounts().map { it.store.name }, listOf("Jumbo Costanera"), "my stores")
+        checkEq(a.searchProducts("acme", "triton", 10u).map { it.gtin }, listOf("7801234567894"), "search without accents")
+        val sid = a.createStorecheckFromAssortment("acme", "J042", "user-ana", NOW)
+        val sc = a.getStorecheck(sid)
+        checkEq(sc.lines.keys.sorted(), listOf("7801234567887", "7801234567894"), "one line per product of the assortment")
+        checkEq(sc.lines["7801234567894"]?.expected?.targetFacings, 6L, "the target copied")
+        a.editStorecheck(sid, listOf(
+            StorecheckEdit.SetPresence("7801234567894", Presence.PRESENT),
+            StorecheckEdit.SetFacings("7801234567894", 5L),
+        ))
+        val dir = Files.createTempDirectory("enlace-kt-dir")
+        EnlaceStore.open(dir.resolve("dir.db").toString()).use { director ->
+            director.startSync(server.url, tokens["directora"])
+            director.fetch(sid)
+            check(waitUntil {
+                runCatching { director.getStorecheck(sid).lines["7801234567894"]?.facings }.getOrNull() == 5L
+            }) { "the filled storecheck reached the director" }
+            director.stopSync()
+        }
+        a.stopSync()
+    }
+}
 
 fun serverCommandsFromThePhone(a: EnlaceStore) {
     val tokens = mutableMapOf<String, String>()
@@ -849,6 +906,7 @@ fun main() {
         "completeDocumentsReachASecondPhone" to ::completeDocumentsReachASecondPhone,
         "serverCommandsFromThePhone" to ::serverCommandsFromThePhone,
         "photosReachATeammate" to ::photosReachATeammate,
+        "aStorecheckFromTheCatalog" to ::aStorecheckFromTheCatalog,
     )
     var failed = 0
     for ((name, test) in tests) {
