@@ -423,6 +423,32 @@ async function ticketServerFields(account) {
   })
 }
 
+// A stock client of the account's team opens the account's catalog (written by the server),
+// changes it, and waits for the server's refusal (`enlace-refused`, which the stock repo drops
+// as a message type it does not know). Reports the catalog's version it read.
+async function ticketCatalogWrite(docId) {
+  const adapter = new WebSocketClientAdapter(url, 1000)
+  const told = withDeadline(
+    new Promise(resolve => {
+      adapter.on("message", message => {
+        if (message.type === "enlace-refused" && message.documentId === docId) resolve(message)
+      })
+    }),
+    "the server to refuse the write to the catalog",
+  )
+  const repo = client("js-ticket", adapter)
+  const handle = await withDeadline(repo.find(`automerge:${docId}`), "the account's catalog")
+  await until(handle, "the catalog's content", d => d?.kind !== undefined && d?.version !== undefined)
+  const version = Number(handle.doc().version)
+  handle.change(d => {
+    d.version = 999
+    d.stores = {}
+  })
+  out({ wrote: true, version })
+  const why = await told
+  out({ ok: true, version, told: { documentId: why.documentId, code: why.code, message: why.message } })
+}
+
 const scenarios = {
   "create-find": createFind,
   concurrent,
@@ -434,6 +460,7 @@ const scenarios = {
   "ticket-refused": () => ticketRefused(args[0], args[1]),
   "ticket-refused-connection": () => ticketRefusedConnection(args[0], args[1]),
   "ticket-server-fields": () => ticketServerFields(args[0]),
+  "ticket-catalog-write": () => ticketCatalogWrite(args[0]),
   "upgrade-status": () => upgradeStatus(url, ...args),
 }
 

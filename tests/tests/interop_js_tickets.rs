@@ -490,3 +490,49 @@ async fn js_client_writing_fields_only_the_server_sets_converges_to_the_servers_
     mate.close().await;
     agencia.server.stop().await.expect("stop");
 }
+
+/// A stock automerge-repo client of the account's team writes into the account's catalog (the
+/// server's reference data): the server refuses the write, tells the client why, and a teammate
+/// still reads the server's catalog, never the write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn js_client_cannot_write_a_catalog() {
+    use enlace_core::model::Catalog;
+    let agencia = Agencia::start().await;
+    enlace_tests::reference::import_all(agencia.server.addr, agencia.agency.token("admin")).await;
+    let catalog = Catalog::id_for("andes", "acme");
+    let mate = agencia.rust_client("mate").await;
+    mate.subscribe(catalog);
+    mate.wait_for("the teammate has the catalog", PATIENCE, |v| {
+        v.in_sync(&catalog) && !v.heads(&catalog).is_empty()
+    })
+    .await
+    .expect("the catalog reached the teammate");
+    let server_heads = mate.view().heads(&catalog);
+
+    let url = agencia.ticket_url("jr").await;
+    let mut js = Node::spawn(&url, "ticket-catalog-write", &[&catalog.to_string()]);
+    let wrote = js.expect("wrote").await;
+    assert!(wrote["version"].as_u64().is_some_and(|v| v >= 1), "{wrote}");
+    let last = js.finish().await;
+    assert_eq!(last["ok"], true, "{last}");
+    assert_eq!(last["told"]["documentId"], catalog.to_string(), "{last}");
+
+    // The teammate's copy is the server's: the write never reached it, nor the server's store.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        mate.view().heads(&catalog),
+        server_heads,
+        "the write was not kept"
+    );
+    let fresh = agencia.rust_client("ae").await;
+    fresh.subscribe(catalog);
+    fresh
+        .wait_for("a fresh copy of the catalog", PATIENCE, |v| {
+            v.in_sync(&catalog) && v.heads(&catalog) == server_heads
+        })
+        .await
+        .expect("the server holds only its own catalog");
+    mate.close().await;
+    fresh.close().await;
+    agencia.server.stop().await.expect("stop");
+}
