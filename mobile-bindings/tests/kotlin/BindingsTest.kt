@@ -532,18 +532,9 @@ fun aStorecheckSyncsThroughARealServer(a: EnlaceStore) {
 }
 
 /** An authenticated server with account `acme`, an executive and a director on its team. */
-fun agency(tokens: MutableMap<String, String>) = TestServer(open = false, seed = { s ->
-    val org = s.admin("id", "create-org", "--name", "Agencia Andes")
-    s.admin("id", "create-account", "--org", org, "--id", "acme", "--name", "Acme")
-    for ((name, role) in listOf("ejecutiva" to "account_executive", "directora" to "account_director")) {
-        val user = s.admin("id", "create-user", "--org", org, "--name", name, "--email", "$name@andes.example", "--role", role)
-        s.admin("account", "add-member", "--org", org, "--account", "acme", "--user", user)
-        tokens[name] = s.admin("token", "issue-token", "--org", org, "--user", user)
-    }
-})
-
-fun aStorecheckFromTheCatalog(a: EnlaceStore) {
-    val tokens = mutableMapOf<String, String>()
+/** An organisation with account `acme`, an executive and a director on its team; `more` adds
+ * to it (given the organisation's id) before the server starts. */
+fun agency(tokens: MutableMap<String, String>, more: (TestServer, String) -> Unit = { _, _ -> }) =
     TestServer(open = false, seed = { s ->
         val org = s.admin("id", "create-org", "--name", "Agencia Andes")
         s.admin("id", "create-account", "--org", org, "--id", "acme", "--name", "Acme")
@@ -552,6 +543,12 @@ fun aStorecheckFromTheCatalog(a: EnlaceStore) {
             s.admin("account", "add-member", "--org", org, "--account", "acme", "--user", user)
             tokens[name] = s.admin("token", "issue-token", "--org", org, "--user", user)
         }
+        more(s, org)
+    })
+
+fun aStorecheckFromTheCatalog(a: EnlaceStore) {
+    val tokens = mutableMapOf<String, String>()
+    agency(tokens) { s, org ->
         s.importReference(org, "stores", "code,name,chain,format,address,region,lat,lon,cluster\n" +
             "J042,Jumbo Costanera,Jumbo,hiper,Av. Andrés Bello 2425,RM,,,\n")
         s.importReference(org, "products", "gtin,name,brand,category,owner_account\n" +
@@ -560,7 +557,7 @@ fun aStorecheckFromTheCatalog(a: EnlaceStore) {
         s.importReference(org, "assortments", "account,store,gtin,must_stock,target_facings,target_price,currency\n" +
             "acme,J042,7801234567894,true,6,4990,CLP\n" +
             "acme,J042,7801234567887,true,4,6990,CLP\n")
-    }).use { server ->
+    }.use { server ->
         a.startSync(server.url, tokens["ejecutiva"])
         check(waitUntil { a.catalogVersion("acme") != null }) { "the catalog arrived" }
         checkEq(a.storesOfMyAccounts().map { it.store.name }, listOf("Jumbo Costanera"), "my stores")

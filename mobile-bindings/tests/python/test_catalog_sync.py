@@ -9,7 +9,7 @@ import pytest
 
 import enlace_mobile as m
 from test_bindings import NOW
-from test_commands import phone
+from test_commands import phone, seed_agency
 from test_refusal import admin
 from test_sync import server_binary, start_server, wait_until
 
@@ -37,24 +37,7 @@ def catalog_agency(tmp_path):
     binary = server_binary()
     data = tmp_path / "server"
     data.mkdir()
-    org = admin(binary, data, "create-org", "--name", "Agencia Andes")["id"]
-    admin(binary, data, "create-account", "--org", org, "--id", "acme", "--name", "Acme")
-    tokens = {}
-    for name, role in [("ejecutiva", "account_executive"), ("directora", "account_director")]:
-        user = admin(
-            binary, data, "create-user", "--org", org, "--name", name,
-            "--email", f"{name}@andes.example", "--role", role,
-        )["id"]
-        admin(binary, data, "add-member", "--org", org, "--account", "acme", "--user", user)
-        tokens[name] = admin(binary, data, "issue-token", "--org", org, "--user", user)["token"]
-    other = admin(binary, data, "create-org", "--name", "Agencia Pampa")["id"]
-    admin(binary, data, "create-account", "--org", other, "--id", "gamma", "--name", "Gamma")
-    outsider = admin(
-        binary, data, "create-user", "--org", other, "--name", "Ajena",
-        "--email", "ajena@pampa.example", "--role", "account_executive",
-    )["id"]
-    admin(binary, data, "add-member", "--org", other, "--account", "gamma", "--user", outsider)
-    tokens["ajena"] = admin(binary, data, "issue-token", "--org", other, "--user", outsider)["token"]
+    org, tokens = seed_agency(binary, data)
     for kind in ["stores", "products", "assortments", "contacts"]:
         path = tmp_path / f"{kind}.csv"
         path.write_text(FILES[kind], encoding="utf-8")

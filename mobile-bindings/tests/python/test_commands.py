@@ -15,13 +15,10 @@ from test_sync import server_binary, start_server, wait_until
 TIMEOUT_MS = 60_000
 
 
-@pytest.fixture
-def agency(tmp_path):
-    """One organisation with account `acme`, an executive and a director on its team; an
-    executive of another organisation; an authenticated server. Yields the URL and tokens."""
-    binary = server_binary()
-    data = tmp_path / "server"
-    data.mkdir()
+def seed_agency(binary, data):
+    """One organisation with account `acme`, an executive and a director on its team, and an
+    executive of another organisation, made with `enlace-server admin` in `data`. Returns the
+    organisation's id and the tokens by person."""
     org = admin(binary, data, "create-org", "--name", "Agencia Andes")["id"]
     admin(binary, data, "create-account", "--org", org, "--id", "acme", "--name", "Acme")
     tokens = {}
@@ -40,6 +37,17 @@ def agency(tmp_path):
     )["id"]
     admin(binary, data, "add-member", "--org", other, "--account", "gamma", "--user", outsider)
     tokens["ajena"] = admin(binary, data, "issue-token", "--org", other, "--user", outsider)["token"]
+    return org, tokens
+
+
+@pytest.fixture
+def agency(tmp_path):
+    """The organisations of `seed_agency` served by an authenticated server. Yields the URL and
+    tokens."""
+    binary = server_binary()
+    data = tmp_path / "server"
+    data.mkdir()
+    _, tokens = seed_agency(binary, data)
     proc, url = start_server(data)
     yield url, tokens
     proc.terminate()

@@ -20,15 +20,7 @@ pub(crate) fn next(tx: &Transaction<'_>, account: &str, year: i32) -> rusqlite::
 /// The UTC calendar year of an instant in milliseconds since the Unix epoch (proleptic
 /// Gregorian, from the civil-from-days algorithm).
 pub(crate) fn utc_year(ms: i64) -> i32 {
-    let days = ms.div_euclid(86_400_000);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, _, _) = enlace_core::model::time::civil_from_days(ms.div_euclid(86_400_000));
     i32::try_from(year).unwrap_or(i32::MAX)
 }
 

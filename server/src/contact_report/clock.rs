@@ -92,7 +92,7 @@ impl Civil {
         // |utc_ms / 60 000| < 1.6e14, far from overflowing once the offset is added.
         let minutes = utc_ms.div_euclid(60_000) + i64::from(offset_minutes);
         let (days, of_day) = (minutes.div_euclid(1440), minutes.rem_euclid(1440));
-        let (year, month, day) = civil_from_days(days);
+        let (year, month, day) = enlace_core::model::time::civil_from_days(days);
         Civil {
             year,
             month,
@@ -118,21 +118,6 @@ impl Civil {
     fn same_day(self, other: Civil) -> bool {
         (self.year, self.month, self.day) == (other.year, other.month, other.day)
     }
-}
-
-/// Year, month (1-12) and day (1-31) of the day `days` after 1970-01-01, by Howard Hinnant's
-/// `civil_from_days` (eras of 400 years, March-based years so the leap day comes last).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// Shown when an instant is outside years 1-9999.
