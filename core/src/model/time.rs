@@ -104,6 +104,34 @@ impl<'de> serde::Deserialize<'de> for TimeZone {
     }
 }
 
+/// Year, month (1-12) and day (1-31) of the day `days` after 1970-01-01 (proleptic Gregorian),
+/// by Howard Hinnant's `civil_from_days`: eras of 400 years, March-based years so the leap day
+/// comes last. One copy for the model's civil dates and the server's calendars and numbering.
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Days after 1970-01-01 of a valid civil date (the inverse of [`civil_from_days`]; the
+/// caller checks that month and day exist).
+pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -131,32 +159,4 @@ mod tests {
             assert!(TimeZone::new(bad).is_err(), "{bad:?}");
         }
     }
-}
-
-/// Year, month (1-12) and day (1-31) of the day `days` after 1970-01-01 (proleptic Gregorian),
-/// by Howard Hinnant's `civil_from_days`: eras of 400 years, March-based years so the leap day
-/// comes last. One copy for the model's civil dates and the server's calendars and numbering.
-pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-/// Days after 1970-01-01 of a valid civil date (the inverse of [`civil_from_days`]; the
-/// caller checks that month and day exist).
-pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
