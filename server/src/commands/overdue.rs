@@ -169,8 +169,17 @@ impl Commands {
                 Entry::Occupied(known) => known.into_mut().clone(),
                 Entry::Vacant(slot) => slot.insert(self.calendar(&org)?).clone(),
             };
-            if self.check_deadline(doc, calendar, hours, now_ms).await? {
-                flagged += 1;
+            // One note that fails (a busy database, a fan-out cut short) must not hold up the
+            // notes after it: it is read again on the next pass.
+            match self.check_deadline(doc, calendar, hours, now_ms).await {
+                Ok(true) => flagged += 1,
+                Ok(false) => {}
+                Err(CommandError::Stopping) => return Err(CommandError::Stopping),
+                Err(e) => tracing::warn!(
+                    %doc,
+                    error = &e as &dyn std::error::Error,
+                    "checking a contact report's deadline failed; it is read again next pass"
+                ),
             }
         }
         Ok(flagged)
