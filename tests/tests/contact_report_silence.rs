@@ -361,10 +361,21 @@ async fn a_report_not_sent_within_24_working_hours_of_the_meeting_is_flagged_ove
     // Ten days later the unsent one is overdue; the one sent on time and the internal one
     // still are not.
     OVERDUE_OFFSET_MS.store(10 * DAY_MS, Ordering::SeqCst);
-    assert!(
-        overdue_since(&store, pending, LONG).is_some(),
-        "never flagged"
-    );
+    if overdue_since(&store, pending, LONG).is_none() {
+        // Say whether the server never flagged it or the phone never heard.
+        let on_server = call(
+            server.addr,
+            "GET",
+            &format!("/v1/documents/{pending}"),
+            agency.token("ae"),
+            None,
+        )
+        .await;
+        panic!(
+            "never flagged on the phone; the server's copy: {} {}",
+            on_server.status, on_server.body
+        );
+    }
     for id in [internal, on_time] {
         assert_eq!(overdue_since(&store, id, Duration::from_secs(1)), None);
     }
