@@ -411,14 +411,18 @@ enum Kind {
     Account,
 }
 
-/// Checks that organisation `org` exists.
-fn require_org(conn: &Connection, org: &OrgId) -> Result<(), DirectoryError> {
-    let exists: bool = conn.query_row(
+/// Whether organisation `org` exists.
+pub(crate) fn org_exists(conn: &Connection, org: &OrgId) -> rusqlite::Result<bool> {
+    conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM organisations WHERE id = ?1)",
         params![org.as_str()],
         |r| r.get(0),
-    )?;
-    if exists {
+    )
+}
+
+/// Checks that organisation `org` exists.
+fn require_org(conn: &Connection, org: &OrgId) -> Result<(), DirectoryError> {
+    if org_exists(conn, org)? {
         Ok(())
     } else {
         Err(DirectoryError::NotFound {

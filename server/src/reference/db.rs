@@ -46,12 +46,7 @@ impl ReferenceDb {
 
 /// Checks that `org` exists.
 pub(crate) fn require_org(conn: &Connection, org: &OrgId) -> Result<(), ReferenceError> {
-    let exists: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM organisations WHERE id = ?1)",
-        params![org.as_str()],
-        |r| r.get(0),
-    )?;
-    if exists {
+    if crate::directory::org_exists(conn, org)? {
         Ok(())
     } else {
         Err(ReferenceError::NotFound)

@@ -118,6 +118,7 @@ impl Catalogs {
         let mut changed = 0;
         // Accounts that failed this round stay listed for the next; the others go on.
         let mut failed = std::collections::HashSet::new();
+        let mut announced = false;
         loop {
             let db = self.db.clone();
             let batch = tokio::task::spawn_blocking(move || db::dirty(&db.conn()))
@@ -144,14 +145,17 @@ impl Catalogs {
                         continue;
                     }
                 };
-                if registered {
-                    // The engine decides again who may sync it, now that it exists.
+                if registered && !announced {
+                    // The engine decides again who may sync what, now that it exists: once
+                    // per round, not once per new catalog (it looks at every connection's
+                    // documents), and before the first new catalog's change.
                     self.hub
                         .send(HubInput::AccessChanged {
                             revoked: Vec::new(),
                         })
                         .await
                         .map_err(|_| ReferenceError::Stopping)?;
+                    announced = true;
                 }
                 if !written.is_empty() {
                     changed += 1;
