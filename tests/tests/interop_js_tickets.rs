@@ -536,3 +536,28 @@ async fn js_client_cannot_write_a_catalog() {
     fresh.close().await;
     agencia.server.stop().await.expect("stop");
 }
+
+/// Another organisation's catalog is answered over sync like a document that does not exist:
+/// unavailable, and not one change of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_organisations_catalog_reads_as_missing() {
+    use enlace_core::model::Catalog;
+    let agencia = Agencia::start().await;
+    enlace_tests::reference::import_all(agencia.server.addr, agencia.agency.token("admin")).await;
+    let catalog = Catalog::id_for("andes", "acme");
+    let owner = agencia.rust_client("mate").await;
+    owner.subscribe(catalog);
+    owner
+        .wait_for("the team has the catalog", PATIENCE, |v| {
+            v.in_sync(&catalog) && !v.heads(&catalog).is_empty()
+        })
+        .await
+        .expect("the catalog exists");
+    let missing = DocumentId::from_bytes([7; 16]);
+    let outsider = agencia.rust_client("outsider").await;
+    assert_unavailable(&outsider, catalog, "another organisation's executive").await;
+    assert_unavailable(&outsider, missing, "anyone asking for a missing document").await;
+    owner.close().await;
+    outsider.close().await;
+    agencia.server.stop().await.expect("stop");
+}
